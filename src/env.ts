@@ -1,0 +1,80 @@
+import {readFile} from 'node:fs/promises';
+
+/** A writable the renderers write to: process.stdout/stderr, or a buffer in tests. */
+export interface OutStream {
+  write(chunk: string): boolean;
+  isTTY?: boolean;
+  columns?: number;
+  on?(event: 'error', listener: (error: NodeJS.ErrnoException) => void): unknown;
+  on?(event: 'resize', listener: () => void): unknown;
+}
+
+export interface Clock {
+  /** milliseconds, monotonic enough for durations */
+  now(): number;
+  /** resolves after `ms`, or early (without throwing) when `signal` aborts */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * Everything the program takes from the outside world. Only `nodeEnv()` touches `process`;
+ * the rest of the code receives an `Env`, so tests can hand it buffers, a fake clock and a
+ * made-up environment.
+ */
+export interface Env {
+  stdout: OutStream;
+  stderr: OutStream;
+  stdin: NodeJS.ReadableStream;
+  vars: Readonly<Record<string, string | undefined>>;
+  clock: Clock;
+  random(): number;
+  readFile(path: string): Promise<string>;
+  /** Calls `listener` on SIGINT/SIGTERM until the returned function is called. */
+  onSignal(listener: (signal: 'SIGINT' | 'SIGTERM') => void): () => void;
+  /** Ends the process at once: only for a second Ctrl-C. */
+  exit(code: number): never;
+}
+
+export const realClock: Clock = {
+  now: () => performance.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, {once: true});
+    }),
+};
+
+export function nodeEnv(): Env {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    vars: process.env,
+    clock: realClock,
+    random: Math.random,
+    readFile: (path) => readFile(path, 'utf8'),
+    onSignal(listener) {
+      const onInt = (): void => listener('SIGINT');
+      const onTerm = (): void => listener('SIGTERM');
+      process.on('SIGINT', onInt);
+      process.on('SIGTERM', onTerm);
+      return () => {
+        process.off('SIGINT', onInt);
+        process.off('SIGTERM', onTerm);
+      };
+    },
+    exit: (code) => process.exit(code),
+  };
+}
+
+/** An environment variable, with an empty value counted as unset (the contract says so). */
+export function envValue(vars: Env['vars'], name: string): string | undefined {
+  const value = vars[name];
+  return value === undefined || value === '' ? undefined : value;
+}

@@ -1,0 +1,23 @@
+/** The contract's exit codes, in one place. */
+export const ExitCode = {
+  ok: 0,
+  bug: 1,
+  usage: 2,
+  auth: 3,
+  notFound: 4,
+  rateLimited: 5,
+  failure: 6,
+  timeout: 7,
+  sigint: 130,
+  sigterm: 143,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/**
+ * With several jobs the run's exit code is the highest among them, except that an interruption
+ * (130/143) always wins: it is higher anyway.
+ */
+export function combineExitCodes(codes: readonly number[]): number {
+  return codes.reduce((a, b) => Math.max(a, b), 0);
+}

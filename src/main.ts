@@ -1,0 +1,128 @@
+import {Command, CommanderError, Option} from 'commander';
+import type {Env} from './env.js';
+import {UsageError} from './errors.js';
+import {ExitCode} from './exit-codes.js';
+import type {JobKind} from './events.js';
+import {DEFAULTS, type RawOptions} from './options.js';
+import type {Interruption} from './watch.js';
+import {VERSION} from './version.js';
+
+const NAME = 'pcloud-progress';
+
+/** Thrown by an action once it has an exit code, so commander's parse unwinds to main(). */
+class Finished extends Error {
+  constructor(readonly exitCode: number) {
+    super('finished');
+  }
+}
+
+/** commander's "unknown option '--auth=abc'" would echo a value: only the option name is shown. */
+function withoutValues(message: string): string {
+  return message.replace(/^error: /, '').replace(/'(--?[^'=\s]+)=[^']*'/g, "'$1'").trim();
+}
+
+function connectionOptions(command: Command): Command {
+  return command
+    .option('--host <host>', 'API server: hostname, host:port, or origin URL (default: $PCLOUD_API_HOST, else by region)')
+    .addOption(new Option('--region <region>', 'picks the default host: us (api.pcloud.com) or eu (eapi.pcloud.com); default: $PCLOUD_REGION, else us'))
+    .option('--request-timeout <duration>', 'abandon and retry a request with no full answer by then', DEFAULTS.requestTimeout);
+}
+
+function watchCommand(program: Command, kind: JobKind, run: (kind: JobKind, hashes: string[], raw: RawOptions) => Promise<number>): void {
+  const method = kind === 'upload' ? 'uploadprogress' : 'savezipprogress';
+  const command = program
+    .command(kind)
+    .summary(`watch ${kind === 'upload' ? 'an upload' : 'a server-side zip'} (polls ${method})`)
+    .argument('<progresshash...>', `the progresshash given to ${kind === 'upload' ? 'uploadfile' : 'savezip'} (several: watched at once)`);
+  connectionOptions(command)
+    .option('--auth-file <path>', 'read an auth token from a file (- = stdin)')
+    .option('--access-token-file <path>', 'read an OAuth 2.0 access token from a file (- = stdin)')
+    .option('--interval <duration>', 'time between polls', DEFAULTS.interval)
+    .option('--wait <duration>', 'how long the job may be "not found" before it appears or after it vanished', DEFAULTS.wait)
+    .option('--timeout <duration>', 'give up after this long in total (0 = never)', DEFAULTS.timeout)
+    .option('--stall <duration>', 'give up when nothing moved for this long (0 = never)', DEFAULTS.stall)
+    .option('--json', 'NDJSON events on stdout, one object a line')
+    .option('-q, --quiet', 'print nothing; the exit code tells')
+    .option('--no-color', 'no colors (also NO_COLOR, TERM=dumb)')
+    .addHelpText(
+      'after',
+      `
+Durations: seconds (0.5) or units (250ms, 2s, 1m, 1h, 1m30s).
+Credentials: --access-token-file, --auth-file, $PCLOUD_ACCESS_TOKEN or $PCLOUD_AUTH (the first given).
+
+Examples:
+  PCLOUD_AUTH=... ${NAME} ${kind} my-hash-1 --host api7.pcloud.com
+  ${NAME} ${kind} my-hash-1 --json | jq -r 'select(.event == "done") | .raw'
+  ${NAME} ${kind} -- -hash-starting-with-dash`,
+    )
+    .action(async (hashes: string[], raw: RawOptions) => {
+      throw new Finished(await run(kind, hashes, raw));
+    });
+}
+
+/**
+ * The program: argv -> options -> run -> exit code. Every failure ends here as an exit code and
+ * at most one line on stderr; nothing below prints a stack trace.
+ */
+export async function main(argv: readonly string[], env: Env): Promise<number> {
+  const errorLine = (message: string): void => {
+    env.stderr.write(`${NAME}: ${message}\n`);
+  };
+  const program = new Command(NAME)
+    .description('Watch a pCloud upload or server-side zip live: bars on a terminal, NDJSON for scripts.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (text) => void env.stdout.write(text),
+      writeErr: (text) => void env.stderr.write(text),
+      outputError: (text) => errorLine(`${withoutValues(text)} (see ${NAME} --help)`),
+    })
+    .addHelpText(
+      'after',
+      `
+Environment: PCLOUD_AUTH, PCLOUD_ACCESS_TOKEN, PCLOUD_API_HOST, PCLOUD_REGION, NO_COLOR.
+Exit codes: 0 finished, 2 usage, 3 auth, 4 not found, 5 rate limited, 6 server/network, 7 timeout/stall, 130/143 interrupted.`,
+    );
+
+  const runWatchCommand = async (kind: JobKind, hashes: string[], raw: RawOptions): Promise<number> => {
+    const {startWatch} = await import('./commands/watch.js');
+    return startWatch(kind, hashes, raw, env);
+  };
+  watchCommand(program, 'upload', runWatchCommand);
+  watchCommand(program, 'zip', runWatchCommand);
+  connectionOptions(program.command('server').summary('print a hostname pinned to one API machine (for upload + watch)'))
+    .option('--json', 'print the whole answer as one JSON object')
+    .addHelpText('after', `\nExample:\n  host=$(${NAME} server) && curl -F progresshash=h1 -F file=@big.bin "https://$host/uploadfile?auth=..." & ${NAME} upload h1 --host "$host"`)
+    .action(async (raw: RawOptions) => {
+      const {serverCommand} = await import('./commands/server.js');
+      throw new Finished(await serverCommand(raw, env));
+    });
+
+  try {
+    await program.parseAsync([...argv], {from: 'user'});
+    return ExitCode.ok;
+  } catch (error) {
+    if (error instanceof Finished) return error.exitCode;
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.ok;
+      return ExitCode.usage;
+    }
+    if (error instanceof UsageError) {
+      errorLine(error.message);
+      return ExitCode.usage;
+    }
+    const exitCode = (error as {exitCode?: unknown}).exitCode;
+    if (typeof exitCode === 'number' && error instanceof Error) {
+      errorLine(error.message);
+      return exitCode;
+    }
+    errorLine(`internal error (a bug, please report it): ${error instanceof Error ? error.message : String(error)}`);
+    if (env.vars.PCLOUD_PROGRESS_DEBUG) env.stderr.write(`${(error as Error).stack ?? ''}\n`);
+    return ExitCode.bug;
+  }
+}
+
+export type {Interruption};
+export {nodeEnv} from './env.js';

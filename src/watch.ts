@@ -1,0 +1,194 @@
+import type {Clock} from './env.js';
+import type {JobKind, ProgressNumbers, WatchEvent} from './events.js';
+import {ExitCode} from './exit-codes.js';
+import {decodeProgress, sameNumbers, type Progress, type RawAnswer} from './api/decode.js';
+import type {Outcome} from './api/outcome.js';
+import {formatDuration} from './duration.js';
+import {RateMeter, eta} from './rate.js';
+
+/** Failures in a row are given up on once they have lasted this long with no good answer. */
+export const GIVE_UP_AFTER_FAILURES_MS = 60_000;
+/** Backoff between retries never grows past this. */
+export const MAX_BACKOFF_MS = 30_000;
+
+export interface JobSpec {
+  kind: JobKind;
+  hash: string;
+  /** the `host` field of events */
+  host: string;
+  /** api.pcloud.com / eapi.pcloud.com: a lasting "not found" gets the `server` hint */
+  genericHost: boolean;
+  intervalMs: number;
+  waitMs: number;
+  timeoutMs: number;
+  stallMs: number;
+}
+
+/** Why a run was stopped from outside: the signal's `reason`. */
+export interface Interruption {
+  exitCode: number;
+  message: string;
+}
+
+export interface WatchDeps {
+  /** One request for this job's progress. Must not throw; must end soon after `signal` aborts. */
+  poll(signal: AbortSignal): Promise<Outcome>;
+  clock: Clock;
+  random(): number;
+  /** clock time the run started: `elapsed` and `--timeout` count from it */
+  startedAt: number;
+  /** aborted with an Interruption on SIGINT/SIGTERM */
+  signal: AbortSignal;
+}
+
+/** Not part of the JSON stream: tells people (plain/TTY output) that a request failed and is retried. */
+export interface RetryNotice {
+  event: 'retry';
+  kind: JobKind;
+  hash: string;
+  message: string;
+  attempt: number;
+  delayMs: number;
+}
+
+export type LoopEvent = WatchEvent | RetryNotice;
+
+const EMPTY: ProgressNumbers = {bytes: null, totalBytes: null, files: null, totalFiles: null, percent: null, currentFile: null};
+
+/** Exponential backoff with "equal jitter": half fixed, half random, so retries of several jobs spread out. */
+export function backoffMs(attempt: number, intervalMs: number, random: () => number): number {
+  const ceiling = Math.min(MAX_BACKOFF_MS, intervalMs * 2 ** Math.min(attempt - 1, 30));
+  return ceiling / 2 + random() * (ceiling / 2);
+}
+
+function notFoundMessage(spec: JobSpec, seen: boolean, waitedMs: number): {message: string; hint?: string} {
+  const what = spec.kind === 'upload' ? 'upload' : 'zip';
+  if (seen) return {message: `the ${what} vanished before it finished (not found for ${formatDuration(waitedMs)})`};
+  const message = `${what} not found after waiting ${formatDuration(waitedMs)}`;
+  if (spec.kind === 'upload' && spec.genericHost) {
+    return {message, hint: `${spec.host} fronts many machines and only the one receiving the upload knows it: upload to and poll the host that \`pcloud-progress server\` prints`};
+  }
+  return {message, hint: `check the progresshash and that the ${what} was started with it on ${spec.host}`};
+}
+
+/**
+ * Watches one job: polls, classifies, and yields `waiting`, `progress`, `done` or `error` events
+ * (the last one always `done` or `error`). All time comes from the injected clock.
+ */
+export async function* watch(spec: JobSpec, deps: WatchDeps): AsyncGenerator<LoopEvent, void, undefined> {
+  const {clock, signal} = deps;
+  const meter = new RateMeter();
+  const deadline = spec.timeoutMs > 0 ? deps.startedAt + spec.timeoutMs : Infinity;
+  let last: Progress | undefined;
+  let lastRaw: RawAnswer | null = null;
+  let notFoundSince: number | undefined;
+  let failingSince: number | undefined;
+  let failures = 0;
+  let lastMoveAt: number | undefined;
+
+  const event = (name: WatchEvent['event'], numbers: ProgressNumbers, now: number, extra: Partial<WatchEvent> = {}): WatchEvent => {
+    const rate = meter.rate;
+    return {
+      event: name,
+      kind: spec.kind,
+      hash: spec.hash,
+      host: spec.host,
+      elapsed: Math.round(now - deps.startedAt) / 1000,
+      bytes: numbers.bytes,
+      totalBytes: numbers.totalBytes,
+      files: numbers.files,
+      totalFiles: numbers.totalFiles,
+      percent: numbers.percent,
+      rate: rate === null ? null : Math.round(rate),
+      eta: name === 'done' ? 0 : roundEta(eta(numbers.bytes, numbers.totalBytes, rate)),
+      currentFile: numbers.currentFile,
+      raw: lastRaw,
+      ...extra,
+    };
+  };
+  const failure = (now: number, exitCode: number, code: number | null, message: string, hint?: string): WatchEvent =>
+    event('error', last ?? EMPTY, now, {code, message: hint === undefined ? message : `${message}; ${hint}`, exitCode});
+  const stalled = (now: number): boolean => spec.stallMs > 0 && lastMoveAt !== undefined && now - lastMoveAt >= spec.stallMs;
+
+  for (;;) {
+    const timeLeft = deadline - clock.now();
+    if (signal.aborted || timeLeft <= 0) break;
+    const outcome = await pollUntil(deps, timeLeft);
+    const now = clock.now();
+    if (signal.aborted || now >= deadline) break;
+
+    let delayMs = spec.intervalMs;
+    if (outcome.type === 'answer') {
+      failingSince = undefined;
+      failures = 0;
+      notFoundSince = undefined;
+      lastRaw = outcome.raw;
+      const progress = decodeProgress(spec.kind, outcome.raw);
+      meter.update(now, progress.bytes);
+      if (!last || progress.bytes !== last.bytes || progress.files !== last.files) lastMoveAt = now;
+      const changed = !last || !sameNumbers(progress, last);
+      last = progress;
+      if (progress.done) {
+        yield event('done', progress, now);
+        return;
+      }
+      if (changed) yield event('progress', progress, now);
+    } else if (outcome.type === 'notFound') {
+      failingSince = undefined;
+      failures = 0;
+      notFoundSince ??= last ? now : deps.startedAt;
+      if (!last) lastRaw = outcome.raw;
+      yield event('waiting', last ?? EMPTY, now);
+      const waited = now - notFoundSince;
+      if (waited >= spec.waitMs) {
+        const {message, hint} = notFoundMessage(spec, last !== undefined, waited);
+        yield failure(now, ExitCode.notFound, outcome.code, message, hint);
+        return;
+      }
+    } else if (outcome.type === 'transient') {
+      failingSince ??= now;
+      failures += 1;
+      if (now - failingSince >= GIVE_UP_AFTER_FAILURES_MS) {
+        yield failure(now, ExitCode.failure, outcome.code, `gave up after ${formatDuration(now - failingSince)} of failures; the last: ${outcome.message}`);
+        return;
+      }
+      delayMs = backoffMs(failures, spec.intervalMs, deps.random);
+      yield {event: 'retry', kind: spec.kind, hash: spec.hash, message: outcome.message, attempt: failures, delayMs};
+    } else {
+      yield failure(now, outcome.exitCode, outcome.code, outcome.message, outcome.hint);
+      return;
+    }
+    if (stalled(now)) {
+      yield failure(now, ExitCode.timeout, null, `stalled: nothing moved for ${formatDuration(now - (lastMoveAt ?? now))}`);
+      return;
+    }
+    await clock.sleep(Math.min(delayMs, Math.max(0, deadline - now)), signal);
+  }
+
+  const now = clock.now();
+  if (signal.aborted) {
+    const reason = signal.reason as Interruption | undefined;
+    yield failure(now, reason?.exitCode ?? ExitCode.sigint, null, reason?.message ?? 'interrupted');
+  } else {
+    yield failure(now, ExitCode.timeout, null, `timed out after ${formatDuration(spec.timeoutMs)}`);
+  }
+}
+
+function roundEta(seconds: number | null): number | null {
+  return seconds === null ? null : Math.round(seconds * 10) / 10;
+}
+
+/** One poll, abandoned when the run is interrupted or `timeLeftMs` (on the injected clock) runs out. */
+async function pollUntil(deps: WatchDeps, timeLeftMs: number): Promise<Outcome> {
+  const request = new AbortController();
+  const abort = (): void => request.abort();
+  deps.signal.addEventListener('abort', abort, {once: true});
+  // the sleep ends early when the request settles: no timer outlives the poll
+  if (Number.isFinite(timeLeftMs)) void deps.clock.sleep(timeLeftMs, request.signal).then(abort);
+  try {
+    return await deps.poll(request.signal);
+  } finally {
+    abort();
+    deps.signal.removeEventListener('abort', abort);
+  }
+}
