@@ -32,9 +32,14 @@ export interface ConnectionOptions {
   requestTimeoutMs: number;
 }
 
-export interface WatchOptions extends ConnectionOptions {
+/** One thing to watch: an upload or a zip, by its progresshash. */
+export interface Job {
   kind: JobKind;
-  hashes: readonly string[];
+  hash: string;
+}
+
+export interface WatchOptions extends ConnectionOptions {
+  jobs: readonly Job[];
   credentials: Credentials;
   intervalMs: number;
   waitMs: number;
@@ -133,13 +138,12 @@ export function colorAllowed(raw: RawOptions, env: Env): boolean {
 export async function resolveWatchOptions(kind: JobKind, hashes: readonly string[], raw: RawOptions, env: Env): Promise<WatchOptions> {
   if (hashes.length === 0) throw new UsageError('missing progresshash');
   hashes.forEach(validateHash);
-  const unique = [...new Set(hashes)];
+  const jobs = [...new Set(hashes)].map((hash) => ({kind, hash}));
   const connection = resolveConnection(raw, env);
   const output = resolveOutput(raw);
   const options: WatchOptions = {
     ...connection,
-    kind,
-    hashes: unique,
+    jobs,
     intervalMs: duration('interval', raw.interval ?? DEFAULTS.interval, {min: 1, allowZero: false}),
     waitMs: duration('wait', raw.wait ?? DEFAULTS.wait, {min: 0, allowZero: true}),
     timeoutMs: duration('timeout', raw.timeout ?? DEFAULTS.timeout, {min: 1, allowZero: true}),

@@ -16,18 +16,18 @@ export async function runWatch(options: WatchOptions, env: Env, renderer: Render
   const startedAt = env.clock.now();
   let client: ApiClient;
   try {
-    client = await createClient({...options, maxConnections: options.hashes.length});
+    client = await createClient({...options, maxConnections: options.jobs.length});
   } catch (error) {
     if (!(error instanceof HostResolveError)) throw error;
     return failAll(options, error, renderer, (env.clock.now() - startedAt) / 1000);
   }
-  const method = METHOD[options.kind];
   const exitCodes: number[] = [];
   try {
-    const jobs = options.hashes.map((hash) => {
+    const jobs = options.jobs.map(({kind, hash}) => {
+      const method = METHOD[kind];
       const body = client.formBody({progresshash: hash});
       const spec = {
-        kind: options.kind,
+        kind,
         hash,
         host: client.host.label,
         genericHost: client.host.generic,
@@ -52,10 +52,10 @@ export async function runWatch(options: WatchOptions, env: Env, renderer: Render
 
 /** The host did not resolve: every job ends with the same error event, so `--json` still ends on one. */
 function failAll(options: WatchOptions, error: HostResolveError, renderer: Renderer, elapsed: number): number {
-  for (const hash of options.hashes) {
+  for (const {kind, hash} of options.jobs) {
     renderer.handle({
       event: 'error',
-      kind: options.kind,
+      kind,
       hash,
       host: options.host.label,
       elapsed,
