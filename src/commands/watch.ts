@@ -15,12 +15,16 @@ function selectRenderer(options: WatchOptions, env: Env, stdoutClosed: () => boo
   return plainRenderer(env.stderr, env.clock);
 }
 
-/**
- * `upload` and `zip`: options, then signals and a closed stdout wired to one AbortController,
- * then the run. SIGINT/SIGTERM end the jobs with 130/143; a second one ends the process at once.
- */
+/** `upload` and `zip`: argv's strings -> options -> the watch. */
 export async function startWatch(kind: JobKind, hashes: string[], raw: RawOptions, env: Env): Promise<number> {
-  const options = await resolveWatchOptions(kind, hashes, raw, env);
+  return watchJobs(await resolveWatchOptions(kind, hashes, raw, env), env);
+}
+
+/**
+ * Runs a watch with signals and a closed stdout wired to one AbortController. SIGINT/SIGTERM end
+ * the jobs with 130/143; a second one ends the process at once.
+ */
+export async function watchJobs(options: WatchOptions, env: Env): Promise<number> {
   const controller = new AbortController();
   const stop = (reason: Interruption): void => controller.abort(reason);
   let stdoutClosed = false;
