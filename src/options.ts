@@ -62,7 +62,8 @@ export function validateHash(hash: string): string {
   throw new UsageError(`bad progresshash: ${why}`);
 }
 
-function duration(name: string, text: string, {min, allowZero}: {min: number; allowZero: boolean}): number {
+/** A duration option's text -> ms, or a usage error that names the option. */
+export function parseDurationOption(name: string, text: string, {min, allowZero}: {min: number; allowZero: boolean}): number {
   const ms = parseDuration(text);
   const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
   if (ms === undefined) throw new UsageError(`bad --${name} "${shown}": expected seconds (0.5) or units (250ms, 2s, 1m, 1h, 1m30s)`);
@@ -83,7 +84,7 @@ export function resolveRegion(raw: RawOptions, env: Env): Region {
 export function resolveConnection(raw: RawOptions, env: Env): ConnectionOptions {
   const region = resolveRegion(raw, env);
   const host = parseHost(raw.host ?? envValue(env.vars, 'PCLOUD_API_HOST') ?? DEFAULT_HOSTS[region]);
-  const requestTimeoutMs = duration('request-timeout', raw.requestTimeout ?? DEFAULTS.requestTimeout, {min: 1, allowZero: false});
+  const requestTimeoutMs = parseDurationOption('request-timeout', raw.requestTimeout ?? DEFAULTS.requestTimeout, {min: 1, allowZero: false});
   return {host, requestTimeoutMs};
 }
 
@@ -144,10 +145,10 @@ export async function resolveWatchOptions(kind: JobKind, hashes: readonly string
   const options: WatchOptions = {
     ...connection,
     jobs,
-    intervalMs: duration('interval', raw.interval ?? DEFAULTS.interval, {min: 1, allowZero: false}),
-    waitMs: duration('wait', raw.wait ?? DEFAULTS.wait, {min: 0, allowZero: true}),
-    timeoutMs: duration('timeout', raw.timeout ?? DEFAULTS.timeout, {min: 1, allowZero: true}),
-    stallMs: duration('stall', raw.stall ?? DEFAULTS.stall, {min: 1, allowZero: true}),
+    intervalMs: parseDurationOption('interval', raw.interval ?? DEFAULTS.interval, {min: 1, allowZero: false}),
+    waitMs: parseDurationOption('wait', raw.wait ?? DEFAULTS.wait, {min: 0, allowZero: true}),
+    timeoutMs: parseDurationOption('timeout', raw.timeout ?? DEFAULTS.timeout, {min: 1, allowZero: true}),
+    stallMs: parseDurationOption('stall', raw.stall ?? DEFAULTS.stall, {min: 1, allowZero: true}),
     output,
     color: colorAllowed(raw, env),
     // credentials last: every other usage error is reported without touching a file or stdin

@@ -1,0 +1,195 @@
+#!/usr/bin/env node
+// npm run bench: measures pcloud-progress side by side with what a user would run instead, on this
+// machine, in one run, and prints a table (figure, ours, baseline, ratio, target).
+// Not a test: nothing here fails a build. `node bench/run.js --tiny` runs every figure at a tiny size.
+import {spawn, spawnSync} from 'node:child_process';
+import {readFileSync} from 'node:fs';
+import {createServer} from 'node:http';
+import {cpus, totalmem} from 'node:os';
+import {fileURLToPath} from 'node:url';
+
+const BIN = fileURLToPath(new URL('../bin/pcloud-progress.js', import.meta.url));
+const BARE = fileURLToPath(new URL('./bare-client.js', import.meta.url));
+const tiny = process.argv.includes('--tiny');
+const SIZE = tiny ? {runs: 2, polls: 20, soak: 200, soakFirst: 20, ttySeconds: 2} : {runs: 15, polls: 1000, soak: 10_000, soakFirst: 1000, ttySeconds: 60};
+const TOKEN = 'bench-token';
+
+/** A loopback uploadprogress server: answers `polls` progress answers, then finished. Counts connections. */
+function startServer() {
+  const state = {requests: 0, connections: 0, finishAfter: Infinity, firstRequestAt: 0, doneSentAt: 0, onRequest: null};
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      state.requests += 1;
+      if (state.requests === 1) state.firstRequestAt = performance.now();
+      state.onRequest?.(state.requests);
+      const finished = state.requests >= state.finishAfter;
+      const uploaded = finished ? 1e9 : Math.min(1e9 - 1, state.requests * 1000);
+      const body = finished
+        ? {result: 0, total: 1e9, uploaded, files: [{name: 'a.bin', fileid: 1, size: 1e9 - 200}], finished: true}
+        : {result: 0, total: 1e9, uploaded, currentfile: 'a.bin', currentfileuploaded: uploaded - 200, filenumber: 1, files: [], finished: false};
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(body));
+      if (finished) state.doneSentAt = performance.now();
+    });
+  });
+  server.on('connection', () => (state.connections += 1));
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({server, state, url: `http://127.0.0.1:${server.address().port}`})));
+}
+
+function reset(state, finishAfter) {
+  Object.assign(state, {requests: 0, connections: 0, finishAfter, firstRequestAt: 0, doneSentAt: 0, onRequest: null});
+}
+
+/** Runs a command and resolves with its stdout (async: the server in this process must keep answering). */
+function output(command, args, env = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'inherit']});
+    let text = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (text += chunk));
+    child.on('error', reject);
+    child.on('close', () => resolve(text));
+  });
+}
+
+/** Runs a shell command and returns the CPU (user+sys, ms) of everything it started, via bash's `times`. */
+async function shellCpuMs(command, env = {}) {
+  const out = {stdout: await output('bash', ['-c', `${command} >/dev/null 2>&1; times`], env)};
+  const lines = out.stdout.trim().split('\n');
+  const children = lines.at(-1).match(/(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/);
+  if (!children) throw new Error(`could not read times: ${out.stdout} ${out.stderr}`);
+  return (Number(children[1]) * 60 + Number(children[2]) + Number(children[3]) * 60 + Number(children[4])) * 1000;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function wallMs(command, args, env = {}) {
+  const started = performance.now();
+  const result = spawnSync(command, args, {env: {...process.env, ...env}, stdio: 'ignore'});
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}`);
+  return performance.now() - started;
+}
+
+function childRun(args, env = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], {env: {...process.env, PCLOUD_AUTH: TOKEN, ...env}, stdio: ['ignore', 'ignore', 'ignore']});
+  const exited = new Promise((resolve) => child.on('exit', (code) => resolve({code, at: performance.now()})));
+  return {child, exited};
+}
+
+function procStatus(pid, field) {
+  try {
+    const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
+    return match ? Number(match[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+function procCpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks
+  return (ticks * 1000) / 100;
+}
+
+const rows = [];
+const log = (text) => process.stderr.write(`bench: ${text}\n`);
+const row = (figure, ours, baseline, ratio, target, unit = '') => rows.push({figure, ours: fmt(ours, unit), baseline: fmt(baseline, unit), ratio, target});
+const fmt = (value, unit) => (value === null || value === undefined ? '' : typeof value === 'number' ? `${value.toFixed(value < 10 ? 2 : 1)}${unit}` : value);
+const ratioOf = (a, b) => `${(a / b).toFixed(2)}x`;
+
+const {server, state, url} = await startServer();
+try {
+  log('--version');
+  // 1. --version against node -e 0, interleaved so noise hits both alike
+  const version = [];
+  const bare = [];
+  for (let i = 0; i < SIZE.runs; i++) {
+    bare.push(wallMs(process.execPath, ['-e', '0']));
+    version.push(wallMs(process.execPath, [BIN, '--version']));
+  }
+  const nodeWall = median(bare);
+  row('`--version` wall time (median)', median(version), nodeWall, ratioOf(median(version), nodeWall), '<= 1.3x', ' ms');
+
+  log('first request');
+  // 2. process start -> first request at the server (--json)
+  const firsts = [];
+  for (let i = 0; i < SIZE.runs; i++) {
+    reset(state, 1);
+    const started = performance.now();
+    const {exited} = childRun(['upload', 'h', '--host', url, '--json']);
+    await exited;
+    firsts.push(state.firstRequestAt - started);
+  }
+  row('start -> first request (--json, median)', median(firsts), nodeWall, ratioOf(median(firsts), nodeWall), '<= 2.0x', ' ms');
+
+  log('polls');
+  // 3. CPU to watch `polls` polls, against a curl|jq loop and a bare node:http client
+  reset(state, SIZE.polls);
+  const oursCpu = await shellCpuMs(`"${process.execPath}" "${BIN}" upload h --host ${url} --interval 1ms --quiet`, {PCLOUD_AUTH: TOKEN});
+  const connections = state.connections;
+  const oursPolls = state.requests;
+  reset(state, SIZE.polls);
+  const loop = `for i in $(seq ${SIZE.polls}); do curl -s --data-urlencode progresshash=h --data-urlencode auth=${TOKEN} ${url}/uploadprogress | jq -e .finished | grep -q true && break; done`;
+  const curlCpu = await shellCpuMs(loop);
+  reset(state, SIZE.polls);
+  const bareCpu = await shellCpuMs(`"${process.execPath}" "${BARE}" ${url}/uploadprogress ${SIZE.polls}`);
+  row(`CPU for ${oursPolls} polls vs a curl|jq loop`, oursCpu, curlCpu, ratioOf(oursCpu, curlCpu), '<= 0.05x (1/20)', ' ms');
+  row(`CPU for ${oursPolls} polls vs bare node:http`, oursCpu, bareCpu, ratioOf(oursCpu, bareCpu), '<= 2.0x', ' ms');
+  row('TCP connections for that watch', connections, null, '', '1');
+
+  log('memory');
+  // 4. memory over a long watch
+  reset(state, SIZE.soak);
+  const {child, exited} = childRun(['upload', 'h', '--host', url, '--interval', '1ms', '--quiet']);
+  let rssAtFirst = NaN;
+  let rssAtEnd = NaN;
+  let peak = NaN;
+  state.onRequest = (n) => {
+    if (n === SIZE.soakFirst) rssAtFirst = procStatus(child.pid, 'VmRSS');
+    if (n === SIZE.soak) {
+      rssAtEnd = procStatus(child.pid, 'VmRSS');
+      peak = procStatus(child.pid, 'VmHWM');
+    }
+  };
+  await exited;
+  row(`peak RSS over ${SIZE.soak} polls`, peak, null, '', '<= 90 MiB', ' MiB');
+  row(`RSS growth, poll ${SIZE.soakFirst} -> ${SIZE.soak}`, rssAtEnd - rssAtFirst, null, '', '<= 5 MiB', ' MiB');
+
+  log('exit');
+  // 5. done answer -> process exit
+  const exits = [];
+  for (let i = 0; i < SIZE.runs; i++) {
+    reset(state, 3);
+    const run = childRun(['upload', 'h', '--host', url, '--interval', '1ms', '--json']);
+    const {at} = await run.exited;
+    exits.push(at - state.doneSentAt);
+  }
+  row('`done` answer -> process exit (median)', median(exits), null, '', '<= 50 ms', ' ms');
+
+  log('tty');
+  // 6. a TTY watch at the default interval, in a real pseudo-terminal (script(1))
+  reset(state, Infinity);
+  const tty = spawn('script', ['-qfec', `"${process.execPath}" "${BIN}" upload h --host ${url}`, '/dev/null'], {env: {...process.env, PCLOUD_AUTH: TOKEN, TERM: 'xterm-256color', COLUMNS: '80', LINES: '24'}, stdio: ['pipe', 'ignore', 'ignore']});
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const pid = Number((await output('pgrep', ['-f', '-n', `${BIN} upload h --host ${url}`])).trim());
+  const cpuStart = procCpuMs(pid);
+  const wallStart = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, SIZE.ttySeconds * 1000));
+  const ttyCpu = procCpuMs(pid) - cpuStart;
+  const ttyWall = performance.now() - wallStart;
+  tty.kill('SIGTERM');
+  process.kill(pid, 'SIGTERM');
+  row(`CPU of a ${SIZE.ttySeconds} s TTY watch at 1 s interval`, (ttyCpu / ttyWall) * 100, null, '', '< 1% of a core', '%');
+} finally {
+  server.closeAllConnections();
+  server.close();
+}
+
+const header = ['figure', 'ours', 'baseline', 'ratio', 'target'];
+console.log(`\nMachine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${tiny ? ' (tiny run)' : ''}\n`);
+console.log(`| ${header.join(' | ')} |`);
+console.log(`|${header.map(() => '---').join('|')}|`);
+for (const r of rows) console.log(`| ${header.map((h) => r[h]).join(' | ')} |`);
