@@ -1,0 +1,44 @@
+/** What a scripted request is answered with: the tests' way to make the server misbehave on cue. */
+export type ScriptedAnswer =
+  /** HTTP 200 with this JSON body */
+  | {json: unknown}
+  /** a raw HTTP answer (a 502 page, a 302 with a location, an empty 200...) */
+  | {status: number; body?: string; headers?: Record<string, string>}
+  /** the socket destroyed without an answer */
+  | {reset: true}
+  /** no answer at all, until the client gives up or the emulator closes */
+  | {hang: true}
+  /** headers promising more, this partial body, then the socket destroyed */
+  | {truncated: string}
+  | {delayMs: number; then: ScriptedAnswer};
+
+export type FaultKind = 'error5000' | 'http502' | 'http503' | 'http429' | 'reset' | 'truncated' | 'html' | 'empty';
+
+/** pCloud's own error texts for the codes the emulator answers. */
+export const ERROR_TEXTS: Record<number, string> = {
+  1000: 'Log in required.',
+  1900: 'Upload not found',
+  1901: 'Zip not found',
+  2000: 'Log in failed.',
+  2003: 'Access denied. You do not have permissions to perform this operation.',
+  2009: 'File not found.',
+  2094: "Invalid 'access_token' provided.",
+  4000: 'Too many login tries from this IP address.',
+  5000: 'Internal error. Try again later.',
+};
+
+/** The answer each injected fault stands for. */
+export const FAULTS: Record<FaultKind, ScriptedAnswer> = {
+  error5000: {json: {result: 5000, error: ERROR_TEXTS[5000]}},
+  http502: {status: 502, body: '<html><body><h1>502 Bad Gateway</h1></body></html>', headers: {'content-type': 'text/html'}},
+  http503: {status: 503, body: '<html><body><h1>503 Service Unavailable</h1></body></html>', headers: {'content-type': 'text/html'}},
+  http429: {status: 429, body: '', headers: {'retry-after': '1'}},
+  reset: {reset: true},
+  truncated: {truncated: '{"result":0,"total":10'},
+  html: {status: 200, body: '<!doctype html><html><body>Maintenance</body></html>', headers: {'content-type': 'text/html'}},
+  empty: {status: 200, body: ''},
+};
+
+export function errorAnswer(result: number, error?: string): ScriptedAnswer {
+  return {json: {result, error: error ?? ERROR_TEXTS[result] ?? 'Error.'}};
+}
