@@ -54,7 +54,7 @@ function output(command, args, env = {}) {
 
 /** Runs a shell command and returns the CPU (user+sys, ms) of everything it started, via bash's `times`. */
 async function shellCpuMs(command, env = {}) {
-  const out = {stdout: await output('bash', ['-c', `${command} >/dev/null 2>&1; times`], env)};
+  const out = {stdout: await output('bash', ['--norc', '--noprofile', '-c', `${command} >/dev/null 2>&1; times`], env)};
   const lines = out.stdout.trim().split('\n');
   const children = lines.at(-1).match(/(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/);
   if (!children) throw new Error(`could not read times: ${out.stdout} ${out.stderr}`);

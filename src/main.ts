@@ -100,6 +100,19 @@ Exit codes: 0 finished, 2 usage, 3 auth, 4 not found, 5 rate limited, 6 server/n
       throw new Finished(await serverCommand(raw, env));
     });
 
+  program
+    .command('demo')
+    .summary('a built-in pCloud emulator, a real upload and zip on it, watched (no account, no network)')
+    .option('--duration <duration>', 'how long the demo upload and zip take', '6')
+    .option('--interval <duration>', 'time between polls', '200ms')
+    .option('--json', 'NDJSON events on stdout, one object a line')
+    .option('-q, --quiet', 'print nothing; the exit code tells')
+    .option('--no-color', 'no colors (also NO_COLOR, TERM=dumb)')
+    .action(async (raw: RawOptions & {duration?: string}) => {
+      const {demoCommand} = await import('./commands/demo.js');
+      throw new Finished(await demoCommand(raw, env));
+    });
+
   try {
     await program.parseAsync([...argv], {from: 'user'});
     return ExitCode.ok;

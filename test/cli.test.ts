@@ -1,0 +1,322 @@
+import {mkdtempSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {spawn} from 'node:child_process';
+import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import {Emulator, type ScriptedAnswer} from '../src/emulator/index.js';
+import {ACCESS_TOKEN, AUTH, BIN, events, runCli, startCli} from './helpers/cli.js';
+
+let emulator: Emulator;
+beforeEach(async () => {
+  emulator = await Emulator.start();
+});
+afterEach(async () => {
+  await emulator.close();
+});
+
+const fast = ['--interval', '5ms'];
+const watchArgs = (kind: 'upload' | 'zip', ...rest: string[]): string[] => [kind, ...rest, '--host', emulator.url, ...fast];
+const notFound = Emulator.error(1900);
+const up = (uploaded: number, total = 1000, extra: {finished?: boolean; currentfile?: string; files?: unknown[]} = {}): ScriptedAnswer =>
+  Emulator.uploadAnswer({uploaded, total, currentfile: 'a.bin', files: [], ...extra});
+const finished = (total = 1000): ScriptedAnswer => Emulator.uploadAnswer({uploaded: total, total, finished: true, files: [{name: 'a.bin', fileid: 42, size: 800}]});
+
+/** The token must never show: not in a URL the server saw, not on stdout, not on stderr. */
+function expectNoLeak(result: {stdout: string; stderr: string}, token = AUTH): void {
+  expect(result.stdout).not.toContain(token);
+  expect(result.stderr).not.toContain(token);
+  for (const request of emulator.requests) expect(request.url).not.toContain(token);
+}
+
+describe('watching an upload', () => {
+  it('prints NDJSON events from waiting to done over one connection, the token only in the form body', async () => {
+    emulator.script('uploadprogress', 'h1', [notFound, notFound, up(0), up(500, 1000, {currentfile: 'b.bin'}), finished()]);
+    const result = await runCli([...watchArgs('upload', 'h1'), '--json']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const lines = events(result.stdout);
+    expect(lines.map((e) => e.event)).toEqual(['waiting', 'waiting', 'progress', 'progress', 'done']);
+    expect(lines[3]).toMatchObject({kind: 'upload', hash: 'h1', host: new URL(emulator.url).host, bytes: 500, totalBytes: 1000, percent: 50, files: 0, totalFiles: null, currentFile: 'b.bin'});
+    expect(Object.keys(lines[3] as object)).toEqual(['event', 'kind', 'hash', 'host', 'elapsed', 'bytes', 'totalBytes', 'files', 'totalFiles', 'percent', 'rate', 'eta', 'currentFile', 'raw']);
+    expect(lines.at(-1)).toMatchObject({event: 'done', percent: 100, raw: {finished: true, files: [{fileid: 42}]}});
+    expect(emulator.connections).toBe(1);
+    expect(emulator.requests).toHaveLength(5);
+    for (const request of emulator.requests) {
+      expect(request.httpMethod).toBe('POST');
+      expect(request.path).toBe('/uploadprogress');
+      expect(request.params).toEqual({progresshash: 'h1', auth: AUTH});
+    }
+    expectNoLeak(result);
+  });
+
+  it('sends an OAuth token as a Bearer header, never as a parameter', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pp-'));
+    writeFileSync(join(dir, 'token'), `${ACCESS_TOKEN}\n`, {mode: 0o600});
+    emulator.script('uploadprogress', 'h1', [finished()]);
+    const result = await runCli([...watchArgs('upload', 'h1'), '--access-token-file', join(dir, 'token'), '--json'], {env: {PCLOUD_AUTH: undefined}});
+    expect(result.code).toBe(0);
+    expect(emulator.requests[0]?.headers.authorization).toBe(`Bearer ${ACCESS_TOKEN}`);
+    expect(emulator.requests[0]?.params).toEqual({progresshash: 'h1'});
+    expectNoLeak(result, ACCESS_TOKEN);
+  });
+
+  it('reads a token from stdin with --auth-file -', async () => {
+    emulator.script('uploadprogress', 'h1', [finished()]);
+    const result = await runCli([...watchArgs('upload', 'h1'), '--auth-file', '-', '--quiet'], {env: {PCLOUD_AUTH: undefined}, stdin: `${AUTH}\n`});
+    expect(result).toMatchObject({code: 0, stdout: '', stderr: ''});
+    expect(emulator.requests[0]?.params.auth).toBe(AUTH);
+  });
+
+  it('prints calm plain lines on a non-TTY stderr, ending with 100%, and nothing on stdout', async () => {
+    emulator.script('uploadprogress', 'h1', [notFound, up(100), up(200), up(300), up(400), up(500), finished()]);
+    const result = await runCli(watchArgs('upload', 'h1'));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('');
+    const lines = result.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/^upload h1: waiting for it to appear on /);
+    expect(lines.at(-1)).toMatch(/^upload h1: done: 100% 1000 B in /);
+    expect(result.stderr).not.toMatch(/\u001b/);
+  });
+
+  it('strips control characters from server text in human output', async () => {
+    emulator.script('uploadprogress', 'h1', [up(1, 1000, {currentfile: 'evil\u001b]0;owned\u0007\u001b[2J\u202e.bin'}), Emulator.error(2000, 'Log\u001b[31m in failed.')]);
+    const result = await runCli(watchArgs('upload', 'h1'));
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('now "evil.bin"');
+    expect(result.stderr).toContain('Log in failed.');
+    expect(result.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+  });
+
+  it('watches a zip to files == totalfiles', async () => {
+    emulator.script('savezipprogress', 'z1', [Emulator.error(1901), Emulator.zipAnswer({files: 1, totalfiles: 3, bytes: 10, totalbytes: 40}), Emulator.zipAnswer({files: 3, totalfiles: 3, bytes: 40, totalbytes: 40})]);
+    const result = await runCli([...watchArgs('zip', 'z1'), '--json']);
+    expect(result.code).toBe(0);
+    expect(events(result.stdout).map((e) => [e.event, e.percent, e.files, e.totalFiles])).toEqual([
+      ['waiting', null, null, null],
+      ['progress', 25, 1, 3],
+      ['done', 100, 3, 3],
+    ]);
+    expect(emulator.requests.every((r) => r.path === '/savezipprogress')).toBe(true);
+  });
+
+  it('watches several hashes at once, one connection each at most, and exits with the highest code', async () => {
+    emulator.script('uploadprogress', 'a', [up(1), up(2), finished()]);
+    emulator.script('uploadprogress', 'b', [notFound]);
+    emulator.script('uploadprogress', 'c', [up(5), finished()]);
+    const result = await runCli([...watchArgs('upload', 'a', 'b', 'c'), '--wait', '100ms', '--json']);
+    expect(result.code).toBe(4);
+    const last = new Map(events(result.stdout).map((e) => [e.hash, e]));
+    expect([...last.entries()].map(([hash, e]) => [hash, e.event, e.exitCode])).toEqual(
+      expect.arrayContaining([
+        ['a', 'done', undefined],
+        ['b', 'error', 4],
+        ['c', 'done', undefined],
+      ]),
+    );
+    expect(emulator.connections).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('the failure table', () => {
+  it.each([
+    ['1000', 3, Emulator.error(1000), /authentication failed: Log in required/],
+    ['2000 (with the region hint)', 3, Emulator.error(2000), /Log in failed.*--region eu/],
+    ['2094 (with the region hint)', 3, Emulator.error(2094), /access_token.*--region/],
+    ['2003', 3, Emulator.error(2003), /Access denied/],
+    ['4000', 5, Emulator.error(4000), /rate limited/],
+    ['an unknown result code', 6, Emulator.error(1234, 'Something odd.'), /Something odd\. \(pCloud 1234\)/],
+    ['a redirect', 6, {status: 302, headers: {location: 'https://elsewhere.example/uploadprogress'}, body: ''} as ScriptedAnswer, /redirect \(HTTP 302\)/],
+    ['HTTP 404', 6, {status: 404, body: 'nope'} as ScriptedAnswer, /HTTP 404/],
+  ])('%s: fails at once with exit %d and one request', async (_name, code, answer, message) => {
+    emulator.script('uploadprogress', 'h1', [answer]);
+    const result = await runCli([...watchArgs('upload', 'h1'), '--json']);
+    expect(result.code).toBe(code);
+    expect(emulator.requests).toHaveLength(1);
+    const last = events(result.stdout).at(-1);
+    expect(last).toMatchObject({event: 'error', exitCode: code});
+    expect(last?.message).toMatch(message);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expectNoLeak(result);
+  });
+
+  it.each([
+    ['5000', Emulator.error(5000)],
+    ['HTTP 502', {status: 502, body: '<html>Bad gateway</html>'} as ScriptedAnswer],
+    ['HTTP 503', {status: 503, body: ''} as ScriptedAnswer],
+    ['HTTP 429', {status: 429, body: ''} as ScriptedAnswer],
+    ['a reset', {reset: true} as ScriptedAnswer],
+    ['a truncated body', {truncated: '{"result":0,"tot'} as ScriptedAnswer],
+    ['an HTML page', {status: 200, body: '<html>maintenance</html>', headers: {'content-type': 'text/html'}} as ScriptedAnswer],
+    ['an empty body', {status: 200, body: ''} as ScriptedAnswer],
+    ['a body that is not a pCloud answer', {json: {hello: 'world'}} as ScriptedAnswer],
+    ['a request hung past --request-timeout', {hang: true} as ScriptedAnswer],
+  ])('%s: retried, then the watch goes on to done', async (_name, fault) => {
+    emulator.script('uploadprogress', 'h1', [up(1), fault, fault, up(2), finished()]);
+    const result = await runCli([...watchArgs('upload', 'h1'), '--request-timeout', '200ms']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/retrying in/);
+    expect(result.stderr).toMatch(/done: 100%/);
+    expect(emulator.requests).toHaveLength(5);
+    expectNoLeak(result);
+  });
+
+  it('a job never found ends with exit 4 after --wait', async () => {
+    emulator.script('uploadprogress', '*', [notFound]);
+    const result = await runCli([...watchArgs('upload', 'h1'), '--wait', '150ms']);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toMatch(/upload h1: error: upload not found after waiting 1\d\dms/);
+  });
+
+  it('a generic host gets the `server` hint when the upload stays not found', async () => {
+    // A loopback port of the emulator named like the generic host cannot be had; the hint logic is
+    // unit-tested in watch.test.ts. Here: a specific host gets the plain hint.
+    emulator.script('uploadprogress', '*', [notFound]);
+    const result = await runCli([...watchArgs('upload', 'h1'), '--wait', '0']);
+    expect(result.stderr).toMatch(/check the progresshash/);
+  });
+
+  it('--timeout ends a watch that never finishes with exit 7', async () => {
+    emulator.script('uploadprogress', 'h1', [up(1)]);
+    const result = await runCli([...watchArgs('upload', 'h1'), '--timeout', '300ms', '--json']);
+    expect(result.code).toBe(7);
+    expect(events(result.stdout).at(-1)).toMatchObject({event: 'error', exitCode: 7, message: 'timed out after 300ms'});
+  });
+
+  it('--stall ends a watch whose numbers stopped moving with exit 7', async () => {
+    emulator.script('uploadprogress', 'h1', [up(1), up(2), up(3), up(3)]);
+    const result = await runCli([...watchArgs('upload', 'h1'), '--stall', '200ms']);
+    expect(result.code).toBe(7);
+    expect(result.stderr).toMatch(/stalled: nothing moved for 2\d\dms/);
+  });
+});
+
+describe('signals and pipes', () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s writes a last error event for each unfinished job and exits %d', async (signal, code) => {
+    emulator.script('uploadprogress', '*', [notFound]);
+    const run = startCli([...watchArgs('upload', 'h1', 'h2'), '--json']);
+    await run.output(/"hash":"h2"/);
+    run.child.kill(signal);
+    const result = await run.result;
+    expect(result.code).toBe(code);
+    const errors = events(result.stdout).filter((e) => e.event === 'error');
+    expect(errors.map((e) => [e.hash, e.exitCode]).sort()).toEqual([
+      ['h1', code],
+      ['h2', code],
+    ]);
+  });
+
+  it('stops quietly with exit 0 when stdout is closed early (| head -1)', async () => {
+    emulator.script('uploadprogress', '*', [notFound]);
+    // async: the emulator lives in this process and must keep answering
+    const shell = spawn('bash', ['--norc', '--noprofile', '-c', `"${process.execPath}" "${BIN}" upload h1 --host ${emulator.url} --interval 5ms --json | head -1; echo "exit=\${PIPESTATUS[0]}"`], {
+      env: {PATH: process.env.PATH, PCLOUD_AUTH: AUTH},
+    });
+    let stdout = '';
+    let stderr = '';
+    shell.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    shell.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    await new Promise((resolve) => shell.on('close', resolve));
+    expect(stdout).toMatch(/^\{"event":"waiting".*\}\nexit=0\n$/);
+    expect(stderr).toBe('');
+  });
+});
+
+describe('bad input: one line, exit 2, no request', () => {
+  it.each([
+    [['upload'], /missing required argument 'progresshash'/],
+    [['upload', 'a b'], /bad progresshash/],
+    [['upload', 'x'.repeat(129)], /longer than 128/],
+    [['upload', 'h1', '--interval', 'soon'], /bad --interval "soon"/],
+    [['upload', 'h1', '--interval', '0'], /bad --interval "0": must be at least 1ms/],
+    [['upload', 'h1', '--wait', '-1'], /bad --wait/],
+    [['upload', 'h1', '--region', 'mars'], /bad --region "mars"/],
+    [['upload', 'h1', '--host', 'http://example.com'], /only allowed to loopback/],
+    [['upload', 'h1', '--host', 'https://u:secret@example.com'], /credentials do not belong in a URL/],
+    [['upload', 'h1', '--json', '--quiet'], /do not go together/],
+    [['upload', 'h1', '--auth-file', '/nonexistent/token'], /cannot read the file given to --auth-file \(ENOENT\)/],
+    [['upload', 'h1', '--token=s3cret'], /unknown option '--token'/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [[], /Usage: pcloud-progress/],
+  ])('%j', async (args, message) => {
+    const result = await runCli(args.map((a) => (a === 'EMU' ? emulator.url : a)));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stderr).not.toContain('s3cret');
+    expect(result.stdout).toBe('');
+  });
+
+  it('no credentials: exit 2 before any request', async () => {
+    const result = await runCli(watchArgs('upload', 'h1'), {env: {PCLOUD_AUTH: '', PCLOUD_ACCESS_TOKEN: ''}});
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/no credentials/);
+    expect(emulator.requests).toHaveLength(0);
+  });
+
+  it('an empty token file is a usage error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pp-'));
+    writeFileSync(join(dir, 'empty'), '\n');
+    const result = await runCli([...watchArgs('upload', 'h1'), '--auth-file', join(dir, 'empty')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/is empty/);
+    expect(emulator.requests).toHaveLength(0);
+  });
+
+  it('a hash starting with - goes after --', async () => {
+    emulator.script('uploadprogress', '-dash', [finished()]);
+    const result = await runCli(['upload', '--host', emulator.url, '--quiet', '--', '-dash']);
+    expect(result.code).toBe(0);
+    expect(emulator.requests[0]?.params.progresshash).toBe('-dash');
+  });
+
+  it('--version and --help go to stdout with exit 0', async () => {
+    const version = await runCli(['--version']);
+    expect(version).toMatchObject({code: 0, stderr: ''});
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    const help = await runCli(['upload', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--interval <duration>/);
+  });
+});
+
+describe('server', () => {
+  it('prints the hostname currentserver names on the machine getapiserver picked', async () => {
+    const result = await runCli(['server', '--host', emulator.url]);
+    expect(result).toMatchObject({code: 0, stderr: ''});
+    expect(result.stdout).toBe(`${new URL(emulator.url).host}\n`);
+    expect(emulator.requests.map((r) => r.path)).toEqual(['/getapiserver', '/currentserver']);
+  });
+
+  it('--json prints the currentserver answer as one object', async () => {
+    const result = await runCli(['server', '--host', emulator.url, '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({result: 0, hostname: new URL(emulator.url).host});
+  });
+});
+
+describe('demo', () => {
+  it('watches a real upload and a real zip on the built-in emulator to the end (short mode)', async () => {
+    const result = await runCli(['demo', '--duration', '400ms', '--interval', '20ms', '--json'], {env: {PCLOUD_AUTH: undefined}});
+    expect(result.code).toBe(0);
+    const lines = events(result.stdout);
+    const done = lines.filter((e) => e.event === 'done');
+    expect(done.map((e) => e.kind).sort()).toEqual(['upload', 'zip']);
+    const upload = done.find((e) => e.kind === 'upload');
+    expect(upload).toMatchObject({percent: 100, files: 3});
+    expect(upload?.bytes).toBe(upload?.totalBytes);
+    const uploadProgress = lines.filter((e) => e.kind === 'upload' && e.event === 'progress').map((e) => e.bytes as number);
+    expect(uploadProgress.length).toBeGreaterThan(1);
+    expect(uploadProgress).toEqual([...uploadProgress].sort((a, b) => a - b));
+  });
+
+  it('prints plain lines ending with both jobs done', async () => {
+    const result = await runCli(['demo', '--duration', '300ms', '--interval', '20ms'], {env: {PCLOUD_AUTH: undefined}});
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^upload demo-upload-\w+: done: 100% 16\.3 MiB in .*3 files$/m);
+    expect(result.stderr).toMatch(/^zip demo-zip-\w+: done: 100% .*24 files$/m);
+  });
+});
