@@ -61,9 +61,8 @@ function startUpload(hash: string, files: {name: string; size: number}[]) {
   }
   pieces.push(Buffer.from(`--${boundary}--\r\n`));
   const total = pieces.reduce((sum, piece) => sum + piece.length, 0);
-  let answer: Promise<Answer> | undefined;
   const req = request(`${emulator.url}/uploadfile`, {method: 'POST', headers: {'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': total}});
-  answer = new Promise((resolve, reject) => {
+  const answer = new Promise<Answer>((resolve, reject) => {
     req.on('response', (res) => {
       let text = '';
       res.setEncoding('utf8');
