@@ -316,7 +316,7 @@ describe('demo', () => {
   it('prints plain lines ending with both jobs done', async () => {
     const result = await runCli(['demo', '--duration', '300ms', '--interval', '20ms'], {env: {PCLOUD_AUTH: undefined}});
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/^upload demo-upload-\w+: done: 100% 16\.3 MiB in .*3 files$/m);
-    expect(result.stderr).toMatch(/^zip demo-zip-\w+: done: 100% .*24 files$/m);
+    expect(result.stderr).toMatch(/^upload up-\w+: done: 100% 16\.3 MiB in .*3 files$/m);
+    expect(result.stderr).toMatch(/^zip zip-\w+: done: 100% .*24 files$/m);
   });
 });

@@ -104,8 +104,8 @@ export async function demoCommand(raw: DemoRawOptions, env: Env): Promise<number
   const abort = new AbortController();
   try {
     const id = randomBytes(3).toString('hex');
-    const uploadHash = `demo-upload-${id}`;
-    const zipHash = `demo-zip-${id}`;
+    const uploadHash = `up-${id}`;
+    const zipHash = `zip-${id}`;
     const fileids = Array.from({length: ZIP_FILES}, (_, i) => emulator.addFile(`report-${String(i + 1).padStart(2, '0')}.pdf`, 200_000 + ((i * 7919) % 23) * 90_000));
 
     const options: WatchOptions = {

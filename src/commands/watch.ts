@@ -1,4 +1,4 @@
-import type {Env} from '../env.js';
+import {envValue, type Env} from '../env.js';
 import {ExitCode} from '../exit-codes.js';
 import type {JobKind} from '../events.js';
 import {resolveWatchOptions, type RawOptions, type WatchOptions} from '../options.js';
@@ -8,10 +8,18 @@ import {silentRenderer, type Renderer} from '../render/renderer.js';
 import {runWatch} from '../run.js';
 import type {Interruption} from '../watch.js';
 
-/** `--json` -> NDJSON, `--quiet` -> nothing, otherwise plain lines on stderr. */
-function selectRenderer(options: WatchOptions, env: Env, stdoutClosed: () => boolean): Renderer {
+/**
+ * `--json` -> NDJSON, `--quiet` -> nothing, a terminal on stderr (and not CI) -> spinner and bars,
+ * otherwise plain lines. The terminal renderer is loaded only when used: ora, cli-progress and chalk
+ * cost start-up time that `--json` and `--quiet` never pay.
+ */
+async function selectRenderer(options: WatchOptions, env: Env, stdoutClosed: () => boolean): Promise<Renderer> {
   if (options.output === 'json') return ndjsonRenderer(env.stdout, env.stderr, stdoutClosed);
   if (options.output === 'quiet') return silentRenderer;
+  if (env.stderr.isTTY && envValue(env.vars, 'CI') === undefined && env.vars.TERM !== 'dumb') {
+    const {ttyRenderer} = await import('../render/tty.js');
+    return ttyRenderer(env.stderr, env.clock, {color: options.color});
+  }
   return plainRenderer(env.stderr, env.clock);
 }
 
@@ -33,12 +41,15 @@ export async function watchJobs(options: WatchOptions, env: Env): Promise<number
     stdoutClosed = true;
     stop({exitCode: ExitCode.ok, message: 'stdout was closed'});
   });
+  const renderer = await selectRenderer(options, env, () => stdoutClosed);
   const removeSignals = env.onSignal((signal) => {
-    if (controller.signal.aborted) env.exit(signal === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm);
+    if (controller.signal.aborted) {
+      renderer.end(); // a second Ctrl-C: out at once, but never with the cursor hidden
+      env.exit(signal === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm);
+    }
     stop(signal === 'SIGINT' ? {exitCode: ExitCode.sigint, message: 'interrupted (SIGINT)'} : {exitCode: ExitCode.sigterm, message: 'terminated (SIGTERM)'});
   });
   try {
-    const renderer = selectRenderer(options, env, () => stdoutClosed);
     return await runWatch(options, env, renderer, controller.signal);
   } finally {
     removeSignals();

@@ -21,7 +21,7 @@ export function describeFiles(e: WatchEvent): string | null {
   return e.files === 1 ? '1 file done' : `${e.files} files done`;
 }
 
-/** `done: 29.3 MiB in 24.1s (1.20 MiB/s), 3 files` */
+/** `done: 100% 29.3 MiB in 24.1s, 1.20 MiB/s, 3 files` (the rate: average while it moved) */
 export function describeDone(e: WatchEvent, activeSeconds: number | null, startBytes: number | null): string {
   const parts = ['done: 100%'];
   const size = e.totalBytes ?? e.bytes;
@@ -29,7 +29,7 @@ export function describeDone(e: WatchEvent, activeSeconds: number | null, startB
   let line = parts.join(' ');
   line += ` in ${formatSeconds(e.elapsed)}`;
   if (activeSeconds !== null && activeSeconds > 0 && e.bytes !== null && startBytes !== null && e.bytes > startBytes) {
-    line += ` (${formatRate((e.bytes - startBytes) / activeSeconds)} average)`;
+    line += `, ${formatRate((e.bytes - startBytes) / activeSeconds)}`;
   }
   const files = e.kind === 'zip' ? (e.totalFiles !== null ? `${e.totalFiles} files` : null) : e.files !== null ? `${e.files} ${e.files === 1 ? 'file' : 'files'}` : null;
   return files ? `${line}, ${files}` : line;

@@ -1,0 +1,71 @@
+import {execFileSync} from 'node:child_process';
+import {mkdtempSync, readFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+
+export const hasTmux = ((): boolean => {
+  try {
+    execFileSync('tmux', ['-V'], {stdio: 'ignore'});
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+const quote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * A real terminal: a tmux server of its own running one command in an 80x24 pane. `screen()` is
+ * what a person sees; `raw()` every byte the program wrote (cursor and wrap escapes included).
+ */
+export class Terminal {
+  readonly #socket = `pp-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  readonly #log = join(mkdtempSync(join(tmpdir(), 'pp-tmux-')), 'raw.log');
+
+  constructor(command: string[], env: Record<string, string>, size = {columns: 80, rows: 24}) {
+    const exports = Object.entries(env).map(([key, value]) => `${key}=${quote(value)}`);
+    // the program runs first; the pane then stays open to be read, with the exit code on screen
+    const shell = `env -i PATH=${quote(process.env.PATH ?? '')} HOME=${quote(process.env.HOME ?? '/')} LANG=C.UTF-8 TERM=screen-256color ${exports.join(' ')} ${command.map(quote).join(' ')}; echo "EXIT=$?"; sleep 600`;
+    this.#tmux('new-session', '-d', '-x', String(size.columns), '-y', String(size.rows), 'bash', '--norc', '--noprofile', '-c', `sleep 0.2; ${shell}`);
+    this.#tmux('pipe-pane', '-o', `cat >> ${quote(this.#log)}`);
+  }
+
+  #tmux(...args: string[]): string {
+    return execFileSync('tmux', ['-L', this.#socket, ...args], {encoding: 'utf8'});
+  }
+
+  screen(): string {
+    return this.#tmux('capture-pane', '-p');
+  }
+
+  raw(): string {
+    try {
+      return readFileSync(this.#log, 'latin1');
+    } catch {
+      return '';
+    }
+  }
+
+  keys(...keys: string[]): void {
+    this.#tmux('send-keys', ...keys);
+  }
+
+  /** Polls the screen until `pattern` shows; fails with the last screen after `timeoutMs`. */
+  async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const screen = this.screen();
+      if (pattern.test(screen)) return screen;
+      if (Date.now() > until) throw new Error(`timed out waiting for ${pattern} on the screen:\n${screen}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  kill(): void {
+    try {
+      this.#tmux('kill-server');
+    } catch {
+      // already gone
+    }
+  }
+}
