@@ -119,6 +119,7 @@ function makeGot(options: ClientOptions, address: string, family: number, agent:
     timeout: {request: options.requestTimeoutMs},
     responseType: 'text',
     http2: false,
+    decompress: false,
   });
 }
 
