@@ -38,3 +38,25 @@ export interface WatchEvent extends ProgressNumbers {
   message?: string;
   exitCode?: number;
 }
+
+/** The contract's fields, in a fixed order; nothing else goes into a line. */
+export function eventToJson(e: WatchEvent): WatchEvent {
+  const line: WatchEvent = {
+    event: e.event,
+    kind: e.kind,
+    hash: e.hash,
+    host: e.host,
+    elapsed: e.elapsed,
+    bytes: e.bytes,
+    totalBytes: e.totalBytes,
+    files: e.files,
+    totalFiles: e.totalFiles,
+    percent: e.percent === null ? null : Math.round(e.percent * 100) / 100,
+    rate: e.rate,
+    eta: e.eta,
+    currentFile: e.currentFile,
+    raw: e.raw,
+  };
+  if (e.event === 'error') Object.assign(line, {code: e.code ?? null, message: e.message ?? '', exitCode: e.exitCode ?? 1});
+  return line;
+}

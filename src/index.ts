@@ -1,4 +1,7 @@
-export {nodeEnv} from './env.js';
-export type {Env} from './env.js';
-export type {WatchEvent, JobKind} from './events.js';
+/**
+ * pcloud-progress as a library: the CLI's watch as async iterables of its `--json` events.
+ * @packageDocumentation
+ */
+export {watchUpload, watchZip, UsageError, type WatchOptions, type Duration} from './library.js';
+export type {WatchEvent, JobKind, EventName} from './events.js';
 export {ExitCode} from './exit-codes.js';

@@ -62,14 +62,14 @@ export function validateHash(hash: string): string {
   throw new UsageError(`bad progresshash: ${why}`);
 }
 
-/** A duration option's text -> ms, or a usage error that names the option. */
+/** A duration option's text -> ms, or a usage error that names the option as given (`--wait`, `wait`). */
 export function parseDurationOption(name: string, text: string, {min, allowZero}: {min: number; allowZero: boolean}): number {
   const ms = parseDuration(text);
   const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
-  if (ms === undefined) throw new UsageError(`bad --${name} "${shown}": expected seconds (0.5) or units (250ms, 2s, 1m, 1h, 1m30s)`);
+  if (ms === undefined) throw new UsageError(`bad ${name} "${shown}": expected seconds (0.5) or units (250ms, 2s, 1m, 1h, 1m30s)`);
   if (ms === 0 && allowZero) return 0;
-  if (ms < min) throw new UsageError(`bad --${name} "${shown}": must be at least ${min}ms${allowZero ? ' (or 0 for never)' : ''}`);
-  if (ms > MAX_DURATION_MS) throw new UsageError(`bad --${name} "${shown}": must be at most 24 days`);
+  if (ms < min) throw new UsageError(`bad ${name} "${shown}": must be at least ${min}ms${allowZero ? ' (or 0 for never)' : ''}`);
+  if (ms > MAX_DURATION_MS) throw new UsageError(`bad ${name} "${shown}": must be at most 24 days`);
   return ms;
 }
 
@@ -84,7 +84,7 @@ export function resolveRegion(raw: RawOptions, env: Env): Region {
 export function resolveConnection(raw: RawOptions, env: Env): ConnectionOptions {
   const region = resolveRegion(raw, env);
   const host = parseHost(raw.host ?? envValue(env.vars, 'PCLOUD_API_HOST') ?? DEFAULT_HOSTS[region]);
-  const requestTimeoutMs = parseDurationOption('request-timeout', raw.requestTimeout ?? DEFAULTS.requestTimeout, {min: 1, allowZero: false});
+  const requestTimeoutMs = parseDurationOption('--request-timeout', raw.requestTimeout ?? DEFAULTS.requestTimeout, {min: 1, allowZero: false});
   return {host, requestTimeoutMs};
 }
 
@@ -145,10 +145,10 @@ export async function resolveWatchOptions(kind: JobKind, hashes: readonly string
   const options: WatchOptions = {
     ...connection,
     jobs,
-    intervalMs: parseDurationOption('interval', raw.interval ?? DEFAULTS.interval, {min: 1, allowZero: false}),
-    waitMs: parseDurationOption('wait', raw.wait ?? DEFAULTS.wait, {min: 0, allowZero: true}),
-    timeoutMs: parseDurationOption('timeout', raw.timeout ?? DEFAULTS.timeout, {min: 1, allowZero: true}),
-    stallMs: parseDurationOption('stall', raw.stall ?? DEFAULTS.stall, {min: 1, allowZero: true}),
+    intervalMs: parseDurationOption('--interval', raw.interval ?? DEFAULTS.interval, {min: 1, allowZero: false}),
+    waitMs: parseDurationOption('--wait', raw.wait ?? DEFAULTS.wait, {min: 0, allowZero: true}),
+    timeoutMs: parseDurationOption('--timeout', raw.timeout ?? DEFAULTS.timeout, {min: 1, allowZero: true}),
+    stallMs: parseDurationOption('--stall', raw.stall ?? DEFAULTS.stall, {min: 1, allowZero: true}),
     output,
     color: colorAllowed(raw, env),
     // credentials last: every other usage error is reported without touching a file or stdin

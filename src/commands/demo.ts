@@ -97,8 +97,8 @@ function post(url: string, body: Readable | string, headers: Record<string, stri
  * it, both watched through the very code that watches the real service.
  */
 export async function demoCommand(raw: DemoRawOptions, env: Env): Promise<number> {
-  const durationMs = parseDurationOption('duration', raw.duration ?? '6', {min: 100, allowZero: false});
-  const intervalMs = parseDurationOption('interval', raw.interval ?? '200ms', {min: 1, allowZero: false});
+  const durationMs = parseDurationOption('--duration', raw.duration ?? '6', {min: 100, allowZero: false});
+  const intervalMs = parseDurationOption('--interval', raw.interval ?? '200ms', {min: 1, allowZero: false});
   const token = randomBytes(16).toString('hex');
   const emulator = await Emulator.start({auth: [token], zipFileDelayMs: durationMs / ZIP_FILES});
   const abort = new AbortController();
