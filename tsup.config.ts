@@ -11,7 +11,7 @@ export default defineConfig({
   outDir: 'dist',
   clean: true,
   sourcemap: false,
-  dts: false,
+  dts: {entry: {index: 'src/index.ts'}},
   splitting: true,
   noExternal: [/./],
   // CommonJS dependencies (cli-progress) call require(); ESM has none, so give them one
