@@ -1,0 +1,95 @@
+import {execFile} from 'node:child_process';
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {promisify} from 'node:util';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {Emulator} from '../src/emulator/index.js';
+import {AUTH} from './helpers/cli.js';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+
+/** The code block after `<!-- recipe: name -->` in the README: what users copy is what runs here. */
+function recipe(name: string): string {
+  const match = new RegExp(`<!-- recipe: ${name} -->\\n\`\`\`\\w+\\n([\\s\\S]*?)\`\`\``).exec(README);
+  if (!match?.[1]) throw new Error(`no recipe ${name} in README.md`);
+  return match[1];
+}
+
+let tarball: string;
+let project: string;
+let emulator: Emulator;
+const env = (): NodeJS.ProcessEnv => ({PATH: `${join(project, 'node_modules', '.bin')}:${process.env.PATH}`, HOME: process.env.HOME, PCLOUD_AUTH: AUTH, HOST: emulator.url});
+
+beforeAll(async () => {
+  const packDir = mkdtempSync(join(tmpdir(), 'pp-pack-'));
+  const {stdout} = await run('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', packDir], {cwd: ROOT}); // dist/ is built once by the global setup; a rebuild here would pull it from under the other test files
+  tarball = join(packDir, stdout.trim().split('\n').at(-1) as string);
+  project = mkdtempSync(join(tmpdir(), 'pp-user-'));
+  writeFileSync(join(project, 'package.json'), JSON.stringify({name: 'user-project', private: true, type: 'module'}));
+  // offline: the package must need nothing from the registry
+  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--silent', tarball], {cwd: project});
+  emulator = await Emulator.start();
+}, 120_000);
+
+afterAll(async () => {
+  await emulator?.close();
+});
+
+describe('the packed package', () => {
+  it('holds only what users need', async () => {
+    const {stdout} = await run('tar', ['-tzf', tarball]);
+    const files = stdout.trim().split('\n').sort();
+    expect(files).toContain('package/bin/pcloud-progress.js');
+    expect(files).toContain('package/dist/cli.js');
+    expect(files).toContain('package/dist/index.js');
+    expect(files).toContain('package/dist/index.d.ts');
+    expect(files).toContain('package/README.md');
+    expect(files).toContain('package/LICENSE');
+    expect(files.filter((file) => !/^package\/(bin\/|dist\/|README\.md$|LICENSE$|package\.json$)/.test(file))).toEqual([]);
+  });
+
+  it('installs into an empty folder and runs --version, --help and demo with npx', async () => {
+    const version = await run('npx', ['--no-install', 'pcloud-progress', '--version'], {cwd: project, env: env()});
+    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+    const help = await run('npx', ['--no-install', 'pcloud-progress', 'zip', '--help'], {cwd: project, env: env()});
+    expect(help.stdout).toMatch(/Examples:/);
+    const demo = await run('npx', ['--no-install', 'pcloud-progress', 'demo', '--duration', '300ms', '--interval', '20ms'], {cwd: project, env: env()});
+    expect(demo.stderr).toMatch(/^upload up-\w+: done: 100%/m);
+    expect(demo.stderr).toMatch(/^zip zip-\w+: done: 100%/m);
+  });
+});
+
+describe('README recipes, as written', () => {
+  const finished = Emulator.uploadAnswer({uploaded: 1000, total: 1000, finished: true, files: [{name: 'a.bin', fileid: 4242}]});
+
+  it('jq: waits for the upload, then uses the file id', async () => {
+    emulator.script('uploadprogress', 'r1', [Emulator.error(1900), Emulator.uploadAnswer({uploaded: 500, total: 1000}), finished]);
+    const {stdout} = await run('bash', ['--norc', '-c', recipe('jq-fileid')], {env: {...env(), HASH: 'r1'}});
+    expect(stdout).toBe('uploaded as file 4242\n');
+  });
+
+  it('jq: logs the percent as it goes', async () => {
+    emulator.script('uploadprogress', 'r2', [Emulator.uploadAnswer({uploaded: 250, total: 1000}), Emulator.uploadAnswer({uploaded: 500, total: 1000}), finished]);
+    const {stdout} = await run('bash', ['--norc', '-c', recipe('jq-percent')], {env: {...env(), HASH: 'r2'}});
+    expect(stdout).toBe('25%\n50%\n');
+  });
+
+  it('CI step: passes when the upload finishes, fails the job when it does not', async () => {
+    emulator.script('uploadprogress', 'ok', [finished]);
+    await expect(run('bash', ['--norc', '-c', recipe('ci-step')], {env: {...env(), HASH: 'ok'}})).resolves.toBeTruthy();
+    emulator.script('uploadprogress', 'denied', [Emulator.error(2000)]);
+    const failed = await run('bash', ['--norc', '-c', recipe('ci-step')], {env: {...env(), HASH: 'denied'}}).catch((error: {code: number; stderr: string}) => error);
+    expect(failed).toMatchObject({code: 1, stderr: 'upload denied failed with exit code 3\n'});
+  });
+
+  it('Node.js: the library from the installed package', async () => {
+    emulator.script('uploadprogress', 'r3', [Emulator.uploadAnswer({uploaded: 500, total: 1000}), finished]);
+    writeFileSync(join(project, 'recipe.mjs'), recipe('node-library'));
+    const {stdout} = await run(process.execPath, ['recipe.mjs'], {cwd: project, env: {...env(), HASH: 'r3'}});
+    expect(stdout).toBe('50.0%\nuploaded as file 4242\n');
+  });
+});
