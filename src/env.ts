@@ -1,4 +1,4 @@
-import {readFile} from 'node:fs/promises';
+import {readFile, stat} from 'node:fs/promises';
 
 /** A writable the renderers write to: process.stdout/stderr, or a buffer in tests. */
 export interface OutStream {
@@ -29,6 +29,8 @@ export interface Env {
   clock: Clock;
   random(): number;
   readFile(path: string): Promise<string>;
+  /** the file's permission bits, or undefined when it cannot be told */
+  fileMode(path: string): Promise<number | undefined>;
   /** Calls `listener` on SIGINT/SIGTERM until the returned function is called. */
   onSignal(listener: (signal: 'SIGINT' | 'SIGTERM') => void): () => void;
   /** Ends the process at once: only for a second Ctrl-C. */
@@ -59,6 +61,7 @@ export function nodeEnv(): Env {
     clock: realClock,
     random: Math.random,
     readFile: (path) => readFile(path, 'utf8'),
+    fileMode: (path) => stat(path).then((info) => info.mode & 0o777, () => undefined),
     onSignal(listener) {
       const onInt = (): void => listener('SIGINT');
       const onTerm = (): void => listener('SIGTERM');

@@ -19,6 +19,8 @@ export interface ClientOptions {
   credentials?: Credentials;
   /** keep-alive connections at most: one per job watched at once */
   maxConnections: number;
+  /** how the hostname is resolved, once (tests pin a made-up name without editing /etc/hosts) */
+  resolve?: (hostname: string) => Promise<{address: string; family: number}>;
 }
 
 /** A pCloud client fixed to one host and one address. No other code sees a URL. */
@@ -47,7 +49,7 @@ function pinnedLookup(address: string, family: number) {
   };
 }
 
-async function resolveOnce(hostname: string): Promise<{address: string; family: number}> {
+export async function resolveOnce(hostname: string): Promise<{address: string; family: number}> {
   const family = isIP(hostname);
   if (family !== 0) return {address: hostname, family};
   return new Promise((resolve, reject) => {
@@ -128,7 +130,7 @@ export async function createClient(options: ClientOptions): Promise<ApiClient> {
   const {host} = options;
   let resolved: {address: string; family: number};
   try {
-    resolved = await resolveOnce(host.hostname);
+    resolved = await (options.resolve ?? resolveOnce)(host.hostname);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new HostResolveError(`cannot resolve ${host.hostname}${code ? ` (${code})` : ''}`);

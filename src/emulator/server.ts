@@ -1,5 +1,6 @@
 import {createHash} from 'node:crypto';
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
+import {createServer as createTlsServer} from 'node:https';
 import type {AddressInfo, Socket} from 'node:net';
 import {errorAnswer, FAULTS, type FaultKind, type ScriptedAnswer} from './answers.js';
 import {boundaryOf, MultipartParser} from './multipart.js';
@@ -19,8 +20,10 @@ export interface EmulatorOptions {
   lingerMs?: number;
   /** time to "zip" each file; default 200 ms */
   zipFileDelayMs?: number;
-  /** random transient faults on uploadprogress/savezipprogress; off by default */
+  /** random transient faults on uploadprogress/savezipprogress, before any script; off by default */
   faults?: {rate: number; kinds?: FaultKind[]; random?: () => number};
+  /** serve HTTPS with this key and certificate (PEM) instead of plain HTTP */
+  tls?: {key: string; cert: string};
 }
 
 export interface RecordedRequest {
@@ -115,9 +118,10 @@ export class Emulator {
 
   private constructor(options: EmulatorOptions) {
     this.#options = options;
-    this.#server = createServer((req, res) => this.#handle(req, res));
+    const handle = (req: IncomingMessage, res: ServerResponse): void => this.#handle(req, res);
+    this.#server = options.tls ? createTlsServer({key: options.tls.key, cert: options.tls.cert}, handle) : createServer(handle);
     this.#server.keepAliveTimeout = 60_000;
-    this.#server.on('connection', (socket) => {
+    this.#server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
       this.#connections += 1;
       (socket as Socket & {emulatorId?: number}).emulatorId = this.#connections;
       this.#sockets.add(socket);
@@ -146,7 +150,7 @@ export class Emulator {
   }
 
   get url(): string {
-    return `http://${this.host}`;
+    return `${this.#options.tls ? 'https' : 'http'}://${this.host}`;
   }
 
   /** TCP connections accepted so far */
@@ -262,7 +266,8 @@ export class Emulator {
 
   #dispatch(method: string, params: Params, req: IncomingMessage, res: ServerResponse): void {
     const denied = NO_AUTH_METHODS.has(method) ? undefined : this.#authError(params, req);
-    const answer = denied ?? this.#scripted(method, params.progresshash) ?? this.#fault(method);
+    // a fault stands for the network or a proxy: it comes before the script and does not consume it
+    const answer = denied ?? this.#fault(method) ?? this.#scripted(method, params.progresshash);
     if (answer) {
       this.#answer(res, answer);
       return;
