@@ -14,6 +14,7 @@ export default defineConfig({
   dts: {entry: {index: 'src/index.ts'}},
   splitting: true,
   noExternal: [/./],
+  minify: true,
   // CommonJS dependencies (cli-progress) call require(); ESM has none, so give them one
   banner: {js: "import {createRequire as __pcloudProgressRequire} from 'node:module'; const require = __pcloudProgressRequire(import.meta.url);"},
 });
