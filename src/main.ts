@@ -108,7 +108,17 @@ Exit codes: 0 finished, 2 usage, 3 auth, 4 not found, 5 rate limited, 6 server/n
     .option('--json', 'NDJSON events on stdout, one object a line')
     .option('-q, --quiet', 'print nothing; the exit code tells')
     .option('--no-color', 'no colors (also NO_COLOR, TERM=dumb)')
-    .action(async (raw: RawOptions & {duration?: string}) => {
+    .option('--serve', 'only run the emulator (until Ctrl-C), to try curl + pcloud-progress by hand')
+    .option('--port <port>', 'with --serve: the loopback port (default: a free one)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  ${NAME} demo                      # bars on a terminal, plain lines in a pipe
+  ${NAME} demo --json | jq -c 'select(.event == "done") | {kind, bytes}'
+  ${NAME} demo --serve --port 8080  # then upload with curl and watch from another terminal`,
+    )
+    .action(async (raw: RawOptions & {duration?: string; serve?: boolean; port?: string}) => {
       const {demoCommand} = await import('./commands/demo.js');
       throw new Finished(await demoCommand(raw, env));
     });

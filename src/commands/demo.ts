@@ -3,6 +3,7 @@ import {request} from 'node:http';
 import {Readable} from 'node:stream';
 import {Emulator} from '../emulator/index.js';
 import type {Env} from '../env.js';
+import {UsageError} from '../errors.js';
 import {ExitCode} from '../exit-codes.js';
 import {parseHost} from '../host.js';
 import {colorAllowed, parseDurationOption, resolveOutput, type RawOptions, type WatchOptions} from '../options.js';
@@ -10,6 +11,41 @@ import {watchJobs} from './watch.js';
 
 export interface DemoRawOptions extends RawOptions {
   duration?: string;
+  serve?: boolean;
+  port?: string;
+}
+
+/** The token `demo --serve` accepts: the emulator only listens on loopback, so a well-known one is fine. */
+export const SERVE_TOKEN = 'demo-token';
+
+/**
+ * `demo --serve`: just the emulator, until Ctrl-C, for trying the real workflow by hand (curl in
+ * one terminal, pcloud-progress in another). stdout gets the URL; stderr how to use it.
+ */
+async function serve(raw: DemoRawOptions, env: Env): Promise<number> {
+  const port = raw.port === undefined ? 0 : Number(raw.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`bad --port "${String(raw.port).slice(0, 20)}": expected 0 to 65535`);
+  const emulator = await Emulator.start({port, auth: [SERVE_TOKEN]});
+  for (const [name, size] of [['report.pdf', 3_000_000], ['photos.tar', 12_000_000], ['notes.txt', 40_000]] as const) emulator.addFile(name, size);
+  env.stdout.write(`${emulator.url}\n`);
+  env.stderr.write(
+    [
+      `pCloud emulator on ${emulator.url} (auth token: ${SERVE_TOKEN}); Ctrl-C stops it. Try, in another terminal:`,
+      `  export PCLOUD_API_HOST=${emulator.url} PCLOUD_AUTH=${SERVE_TOKEN}`,
+      `  head -c 50000000 /dev/urandom > big.bin`,
+      `  curl --limit-rate 5M -F auth=${SERVE_TOKEN} -F progresshash=h1 -F file=@big.bin ${emulator.url}/uploadfile &`,
+      `  pcloud-progress upload h1`,
+      '',
+    ].join('\n'),
+  );
+  const signal = await new Promise<'SIGINT' | 'SIGTERM'>((resolve) => {
+    const remove = env.onSignal((name) => {
+      remove();
+      resolve(name);
+    });
+  });
+  await emulator.close();
+  return signal === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm;
 }
 
 /** What the demo uploads: names a person recognizes, sizes that make the bar move visibly. */
@@ -97,6 +133,7 @@ function post(url: string, body: Readable | string, headers: Record<string, stri
  * it, both watched through the very code that watches the real service.
  */
 export async function demoCommand(raw: DemoRawOptions, env: Env): Promise<number> {
+  if (raw.serve) return serve(raw, env);
   const durationMs = parseDurationOption('--duration', raw.duration ?? '6', {min: 100, allowZero: false});
   const intervalMs = parseDurationOption('--interval', raw.interval ?? '200ms', {min: 1, allowZero: false});
   const token = randomBytes(16).toString('hex');

@@ -17,7 +17,7 @@ export function describeProgress(e: WatchEvent, nameLength = 60): string {
 
 export function describeFiles(e: WatchEvent): string | null {
   if (e.totalFiles !== null) return `${e.files ?? 0}/${e.totalFiles} files`;
-  if (e.files === null) return null;
+  if (e.files === null || e.files === 0) return null;
   return e.files === 1 ? '1 file done' : `${e.files} files done`;
 }
 
