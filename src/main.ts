@@ -4,7 +4,6 @@ import {UsageError} from './errors.js';
 import {ExitCode} from './exit-codes.js';
 import type {JobKind} from './events.js';
 import {DEFAULTS, type RawOptions} from './options.js';
-import type {Interruption} from './watch.js';
 import {VERSION} from './version.js';
 
 const NAME = 'pcloud-progress';
@@ -82,7 +81,13 @@ export async function main(argv: readonly string[], env: Env): Promise<number> {
     .addHelpText(
       'after',
       `
-Environment: PCLOUD_AUTH, PCLOUD_ACCESS_TOKEN, PCLOUD_API_HOST, PCLOUD_REGION, NO_COLOR.
+Examples:
+  ${NAME} demo                                   # try it: no account, no network
+  host=$(${NAME} server)                         # the API machine to upload to and poll
+  ${NAME} upload backup-42 --host "$host"        # bars on a terminal, lines in a log
+  ${NAME} zip zip-7 --json | jq .percent         # NDJSON for scripts
+
+Environment: PCLOUD_AUTH, PCLOUD_ACCESS_TOKEN, PCLOUD_API_HOST, PCLOUD_REGION, NO_COLOR, FORCE_COLOR, CI.
 Exit codes: 0 finished, 2 usage, 3 auth, 4 not found, 5 rate limited, 6 server/network, 7 timeout/stall, 130/143 interrupted.`,
     );
 
@@ -147,5 +152,4 @@ Examples:
   }
 }
 
-export type {Interruption};
 export {nodeEnv} from './env.js';

@@ -168,9 +168,8 @@ describe('the failure table', () => {
     expect(result.stderr).toMatch(/upload h1: error: upload not found after waiting 1\d\dms/);
   });
 
-  it('a generic host gets the `server` hint when the upload stays not found', async () => {
-    // A loopback port of the emulator named like the generic host cannot be had; the hint logic is
-    // unit-tested in watch.test.ts. Here: a specific host gets the plain hint.
+  it('a specific host gets the plain hint when the upload stays not found', async () => {
+    // the generic-host hint (`pcloud-progress server`) needs api.pcloud.com itself: see watch.test.ts
     emulator.script('uploadprogress', '*', [notFound]);
     const result = await runCli([...watchArgs('upload', 'h1'), '--wait', '0']);
     expect(result.stderr).toMatch(/check the progresshash/);
