@@ -1,11 +1,11 @@
-import {createClient} from './api/client.js';
-import {nodeEnv, type Clock, type Env} from './env.js';
+import {nodeEnv, type Env} from './env.js';
 import {UsageError} from './errors.js';
 import {eventToJson, type JobKind, type WatchEvent} from './events.js';
 import {ExitCode} from './exit-codes.js';
 import {DEFAULT_HOSTS, parseHost} from './host.js';
 import {DEFAULTS, parseDurationOption, validateHash, type Credentials} from './options.js';
-import {watch, type Interruption} from './watch.js';
+import {watchJobsEvents, type RunOptions} from './run.js';
+import type {Interruption} from './watch.js';
 
 /** A duration: seconds as a number (`1.5`), or a string with units (`'250ms'`, `'2s'`, `'1m30s'`). */
 export type Duration = number | string;
@@ -52,51 +52,33 @@ function credentialsOf(options: WatchOptions, env: Env['vars']): Credentials {
   throw new UsageError('no credentials: pass auth or accessToken, or set $PCLOUD_AUTH or $PCLOUD_ACCESS_TOKEN');
 }
 
-const METHOD = {upload: 'uploadprogress', zip: 'savezipprogress'} as const;
-
 async function* watchJob(kind: JobKind, hash: string, options: WatchOptions, env: Env): AsyncGenerator<WatchEvent, void, undefined> {
-  const clock: Clock = env.clock;
   // everything is checked before the first request, as the CLI does
   validateHash(hash);
   const region = options.region ?? 'us';
   if (region !== 'us' && region !== 'eu') throw new UsageError(`bad region "${String(region)}": expected us or eu`);
-  const host = parseHost(options.host ?? DEFAULT_HOSTS[region]);
-  const spec = {
-    kind,
-    hash,
-    host: host.label,
-    genericHost: host.generic,
+  const run: RunOptions = {
+    jobs: [{kind, hash}],
+    host: parseHost(options.host ?? DEFAULT_HOSTS[region]),
     intervalMs: durationMs('interval', options.interval, DEFAULTS.interval, {min: 1, allowZero: false}),
     waitMs: durationMs('wait', options.wait, DEFAULTS.wait, {min: 0, allowZero: true}),
     timeoutMs: durationMs('timeout', options.timeout, DEFAULTS.timeout, {min: 1, allowZero: true}),
     stallMs: durationMs('stall', options.stall, DEFAULTS.stall, {min: 1, allowZero: true}),
+    requestTimeoutMs: durationMs('requestTimeout', options.requestTimeout, DEFAULTS.requestTimeout, {min: 1, allowZero: false}),
+    credentials: credentialsOf(options, env.vars),
   };
-  const requestTimeoutMs = durationMs('requestTimeout', options.requestTimeout, DEFAULTS.requestTimeout, {min: 1, allowZero: false});
-  const credentials = credentialsOf(options, env.vars);
-  const startedAt = clock.now();
 
   const controller = new AbortController();
   const interruption: Interruption = {exitCode: ExitCode.sigint, message: 'aborted'};
   const abort = (): void => controller.abort(interruption);
   if (options.signal?.aborted) abort();
   options.signal?.addEventListener('abort', abort, {once: true});
-  let client;
   try {
-    client = await createClient({host, requestTimeoutMs, credentials, maxConnections: 1});
-  } catch (error) {
-    options.signal?.removeEventListener('abort', abort);
-    const message = error instanceof Error ? error.message : String(error);
-    yield eventToJson({event: 'error', kind, hash, host: host.label, elapsed: 0, bytes: null, totalBytes: null, files: null, totalFiles: null, percent: null, rate: null, eta: null, currentFile: null, raw: null, code: null, message, exitCode: ExitCode.failure});
-    return;
-  }
-  const body = client.formBody({progresshash: hash});
-  try {
-    for await (const event of watch(spec, {poll: (signal) => client.call(METHOD[kind], body, signal), clock, random: env.random, startedAt, signal: controller.signal})) {
+    for await (const event of watchJobsEvents(run, env, controller.signal)) {
       if (event.event !== 'retry') yield eventToJson(event);
     }
   } finally {
     options.signal?.removeEventListener('abort', abort);
-    client.close();
   }
 }
 

@@ -2,26 +2,32 @@ import type {Env} from './env.js';
 import type {WatchOptions} from './options.js';
 import {combineExitCodes, ExitCode} from './exit-codes.js';
 import {createClient, HostResolveError, type ApiClient} from './api/client.js';
+import type {WatchEvent} from './events.js';
 import {merge} from './merge.js';
 import type {Renderer} from './render/renderer.js';
 import {watch, type LoopEvent} from './watch.js';
 
 const METHOD = {upload: 'uploadprogress', zip: 'savezipprogress'} as const;
 
+/** What a run needs to know: the jobs, the server, the credentials and the timing (not the output). */
+export type RunOptions = Omit<WatchOptions, 'output' | 'color'>;
+
 /**
- * Watches every hash of `options` at once through one pinned client and feeds the renderer.
- * Returns the run's exit code: the highest of the jobs'.
+ * Watches every job of `options` at once through one pinned client: the merged events of all jobs,
+ * each job's last one `done` or `error`. The CLI and the library both watch through this.
  */
-export async function runWatch(options: WatchOptions, env: Env, renderer: Renderer, signal: AbortSignal): Promise<number> {
+export async function* watchJobsEvents(options: RunOptions, env: Pick<Env, 'clock' | 'random'>, signal: AbortSignal): AsyncGenerator<LoopEvent, void, undefined> {
   const startedAt = env.clock.now();
   let client: ApiClient;
   try {
     client = await createClient({...options, maxConnections: options.jobs.length});
   } catch (error) {
     if (!(error instanceof HostResolveError)) throw error;
-    return failAll(options, error, renderer, (env.clock.now() - startedAt) / 1000);
+    // the host did not resolve: every job ends with that error, so `--json` still ends on one
+    const elapsed = (env.clock.now() - startedAt) / 1000;
+    for (const {kind, hash} of options.jobs) yield unresolvedEvent(kind, hash, options.host.label, elapsed, error);
+    return;
   }
-  const exitCodes: number[] = [];
   try {
     const jobs = options.jobs.map(({kind, hash}) => {
       const method = METHOD[kind];
@@ -38,41 +44,45 @@ export async function runWatch(options: WatchOptions, env: Env, renderer: Render
       };
       return watch(spec, {poll: (pollSignal) => client.call(method, body, pollSignal), clock: env.clock, random: env.random, startedAt, signal});
     });
-    for await (const event of merge<LoopEvent>(jobs)) {
+    yield* merge<LoopEvent>(jobs);
+  } finally {
+    client.close();
+  }
+}
+
+/** Feeds every event to the renderer; returns the run's exit code: the highest of the jobs'. */
+export async function runWatch(options: WatchOptions, env: Env, renderer: Renderer, signal: AbortSignal): Promise<number> {
+  const exitCodes: number[] = [];
+  try {
+    for await (const event of watchJobsEvents(options, env, signal)) {
       if (event.event === 'done') exitCodes.push(ExitCode.ok);
       if (event.event === 'error') exitCodes.push(event.exitCode ?? ExitCode.bug);
       renderer.handle(event);
     }
   } finally {
-    client.close();
     renderer.end();
   }
   return combineExitCodes(exitCodes);
 }
 
-/** The host did not resolve: every job ends with the same error event, so `--json` still ends on one. */
-function failAll(options: WatchOptions, error: HostResolveError, renderer: Renderer, elapsed: number): number {
-  for (const {kind, hash} of options.jobs) {
-    renderer.handle({
-      event: 'error',
-      kind,
-      hash,
-      host: options.host.label,
-      elapsed,
-      bytes: null,
-      totalBytes: null,
-      files: null,
-      totalFiles: null,
-      percent: null,
-      rate: null,
-      eta: null,
-      currentFile: null,
-      raw: null,
-      code: null,
-      message: error.message,
-      exitCode: error.exitCode,
-    });
-  }
-  renderer.end();
-  return error.exitCode;
+function unresolvedEvent(kind: WatchEvent['kind'], hash: string, host: string, elapsed: number, error: HostResolveError): WatchEvent {
+  return {
+    event: 'error',
+    kind,
+    hash,
+    host,
+    elapsed,
+    bytes: null,
+    totalBytes: null,
+    files: null,
+    totalFiles: null,
+    percent: null,
+    rate: null,
+    eta: null,
+    currentFile: null,
+    raw: null,
+    code: null,
+    message: error.message,
+    exitCode: error.exitCode,
+  };
 }
