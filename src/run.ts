@@ -24,7 +24,7 @@ export async function* watchJobsEvents(options: RunOptions, env: Pick<Env, 'cloc
   } catch (error) {
     if (!(error instanceof HostResolveError)) throw error;
     // the host did not resolve: every job ends with that error, so `--json` still ends on one
-    const elapsed = (env.clock.now() - startedAt) / 1000;
+    const elapsed = Math.round(env.clock.now() - startedAt) / 1000; // whole ms, as every event
     for (const {kind, hash} of options.jobs) yield unresolvedEvent(kind, hash, options.host.label, elapsed, error);
     return;
   }

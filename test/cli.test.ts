@@ -282,6 +282,20 @@ describe('bad input: one line, exit 2, no request', () => {
   });
 });
 
+describe('a host that does not resolve', () => {
+  it('ends every job with an error event (exit 6), elapsed in whole milliseconds', async () => {
+    const result = await runCli(['upload', 'a', 'b', '--host', 'nowhere.invalid', '--json']);
+    expect(result.code).toBe(6);
+    const lines = events(result.stdout);
+    expect(lines.map((e) => [e.event, e.hash, e.exitCode])).toEqual([
+      ['error', 'a', 6],
+      ['error', 'b', 6],
+    ]);
+    for (const e of lines) expect(Number.isInteger((e.elapsed as number) * 1000)).toBe(true);
+    expect(lines[0]?.message).toMatch(/^cannot resolve nowhere\.invalid \(\w+\)$/);
+  });
+});
+
 describe('server', () => {
   it('prints the hostname currentserver names on the machine getapiserver picked', async () => {
     const result = await runCli(['server', '--host', emulator.url]);
