@@ -14,8 +14,11 @@ export const REDRAW_EVERY_MS = 100;
 /** cli-progress's own timer only catches up on throttled redraws; nothing changes between events. */
 const TIMER_FPS = 2;
 const BAR_MIN = 10;
+const BAR_NARROW_MIN = 4;
 const BAR_MAX = 30;
 const LABEL_MAX = 32;
+/** On a narrow terminal the label takes at most this share of the width, so the percent still shows. */
+const LABEL_SHARE = 0.4;
 
 interface Job {
   label: string;
@@ -39,7 +42,7 @@ function fit(parts: string[], name: string | null, width: number): string {
     if (next.length > width) break;
     text = next;
   }
-  if (text === '' && parts[0]) text = parts[0].length > width ? `${parts[0].slice(0, Math.max(0, width - 1))}…` : parts[0];
+  if (text === '' && parts[0] && width >= 8) text = parts[0].length > width ? `${parts[0].slice(0, Math.max(0, width - 1))}…` : parts[0];
   const room = width - text.length - 2;
   return name && room >= 6 ? `${text}  ${sanitize(name, room)}` : text;
 }
@@ -87,7 +90,8 @@ export function ttyRenderer(stderr: OutStream, clock: Clock, options: TtyOptions
 
   const waitedText = (job: Job): string => `${Math.floor(job.last && job.waitingSince !== undefined ? Math.max(0, job.last.elapsed - job.waitingSince) : 0)}s`;
   // every line starts with its label padded to the longest, so the bars line up
-  const labelWidth = (): number => Math.min(LABEL_MAX, Math.max(...[...jobs.values()].map((job) => job.label.length)));
+  const labelWidth = (): number =>
+    Math.min(LABEL_MAX, Math.max(8, Math.floor((stderr.columns ?? 80) * LABEL_SHARE)), Math.max(...[...jobs.values()].map((job) => job.label.length)));
   const paddedLabel = (job: Job): string => (job.label.length > labelWidth() ? `${job.label.slice(0, labelWidth() - 1)}…` : job.label.padEnd(labelWidth()));
 
   const line = (job: Job, maxWidth: number): string => {
@@ -100,18 +104,22 @@ export function ttyRenderer(stderr: OutStream, clock: Clock, options: TtyOptions
       return `${label}  ${chalk.dim(text)}`;
     }
     const percent = e.percent ?? 0;
-    const barSize = Math.max(BAR_MIN, Math.min(BAR_MAX, columns - labelWidth() - 60));
-    const filled = Math.round((percent / 100) * barSize);
-    const bar = chalk.cyan('█'.repeat(filled)) + chalk.dim('░'.repeat(barSize - filled));
+    // the bar gives way before the percent: what is left after label and percent, within its bounds
+    const room = columns - labelWidth() - 2 - 2 - 4;
+    const barSize = Math.min(Math.max(BAR_MIN, Math.min(BAR_MAX, columns - labelWidth() - 60)), room - 2);
+    const showBar = barSize >= BAR_NARROW_MIN;
+    const filled = showBar ? Math.round((percent / 100) * barSize) : 0;
+    const pct = formatPercent(percent).padStart(4);
     const amount = e.bytes === null ? '' : amountText(e.bytes, e.totalBytes);
     const files = e.totalFiles !== null ? `${e.files ?? 0}/${e.totalFiles} files` : '';
     const rate = e.rate === null ? '' : formatRate(e.rate);
     const eta = e.eta === null ? '' : `ETA ${formatSeconds(Math.ceil(e.eta))}`;
     const retry = job.retry ? `retrying: ${sanitize(job.retry, 40)}` : '';
     // widths are counted on the plain text; colors are added around the pieces afterwards
-    const plainHead = `${paddedLabel(job)}  ${'#'.repeat(barSize)}  ${formatPercent(percent).padStart(4)}`;
+    const plainHead = [paddedLabel(job), ...(showBar ? ['#'.repeat(barSize)] : []), pct].join('  ');
+    const head = [label, ...(showBar ? [chalk.cyan('█'.repeat(filled)) + chalk.dim('░'.repeat(barSize - filled))] : []), chalk.bold(pct)].join('  ');
     const tail = fit([amount, retry, eta, rate, files], retry ? null : currentFileText(e), Math.max(0, columns - plainHead.length - 2));
-    return `${label}  ${bar}  ${chalk.bold(formatPercent(percent).padStart(4))}  ${retry ? chalk.yellow(tail) : tail}`;
+    return tail ? `${head}  ${retry ? chalk.yellow(tail) : tail}` : head;
   };
 
   const addBar = (job: Job): void => {
