@@ -19,8 +19,8 @@ const up = (uploaded: number, name = 'holiday-photos.tar'): ScriptedAnswer => Em
 const finished: ScriptedAnswer = Emulator.uploadAnswer({uploaded: 20 * 1024 * 1024, total: 20 * 1024 * 1024, finished: true, files: [{name: 'a', fileid: 1}]});
 const repeat = <T>(value: T, times: number): T[] => Array<T>(times).fill(value);
 
-function run(args: string[], env: Record<string, string> = {}): Terminal {
-  terminal = new Terminal([process.execPath, BIN, ...args, '--host', emulator.url], {PCLOUD_AUTH: AUTH, ...env});
+function run(args: string[], env: Record<string, string> = {}, size = {columns: 80, rows: 24}): Terminal {
+  terminal = new Terminal([process.execPath, BIN, ...args, '--host', emulator.url], {PCLOUD_AUTH: AUTH, ...env}, size);
   return terminal;
 }
 
@@ -59,6 +59,16 @@ describe.skipIf(!hasTmux)('in a real terminal', () => {
     const end = await tty.waitFor(/EXIT=0/);
     expect(end.split('\n').filter((line) => line.startsWith('✔ upload '))).toHaveLength(3);
     expectTerminalRestored(tty.raw());
+  });
+
+  it('keeps the percent on screen in a 40-column terminal, even with a long hash', async () => {
+    const hash = 'h'.repeat(100);
+    emulator.script('uploadprogress', hash, [...repeat(up(5), 20), finished]);
+    const tty = run(['upload', hash, '--interval', '100ms'], {}, {columns: 40, rows: 10});
+    const screen = await tty.waitFor(/25%/);
+    const line = screen.split('\n').find((l) => l.includes('25%')) ?? '';
+    expect(line).toMatch(/^upload h+… +█+░+ +25%/);
+    expect(line.length).toBeLessThan(40);
   });
 
   it('restores the terminal after an error, with the error in the summary', async () => {
