@@ -172,7 +172,7 @@ describe('the failure table', () => {
     const result = await runCli([...watchArgs('upload', 'h1'), '--wait', '150ms']);
     expect(result.code).toBe(4);
     // at least --wait; how much more depends on the machine's load, so only the floor is checked
-    expect(durationIn(result.stderr, /upload h1: error: upload not found after waiting (\S+)/)).toBeGreaterThanOrEqual(150);
+    expect(durationIn(result.stderr, /upload h1: error: upload not found after waiting ([\d.]+m?s)\b/)).toBeGreaterThanOrEqual(150);
   });
 
   it('a specific host gets the plain hint when the upload stays not found', async () => {
@@ -193,7 +193,7 @@ describe('the failure table', () => {
     emulator.script('uploadprogress', 'h1', [up(1), up(2), up(3), up(3)]);
     const result = await runCli([...watchArgs('upload', 'h1'), '--stall', '200ms']);
     expect(result.code).toBe(7);
-    expect(durationIn(result.stderr, /stalled: nothing moved for (\S+)/)).toBeGreaterThanOrEqual(200);
+    expect(durationIn(result.stderr, /stalled: nothing moved for ([\d.]+m?s)\b/)).toBeGreaterThanOrEqual(200);
   });
 });
 
