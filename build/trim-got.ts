@@ -1,0 +1,48 @@
+// An esbuild plugin for tsup: leaves out of the bundle the parts of got that our client turns off.
+//
+// src/api/client.ts always sets `http2: false`, `decompress: false` and no `cache` or `dnsCache`,
+// and no other code can reach got's options. Yet got imports the modules behind those features at
+// load time, and with them node:http2, node:zlib, node:assert and a TLS socket built at start. They
+// were more than half the cost of loading got (measured with `npm run bench`). Each is replaced by a
+// stub that throws if it is ever reached, so a future change that turns a feature on fails loudly in
+// the tests (which run the built program) instead of quietly doing nothing.
+//
+// @sindresorhus/is (got's argument checks) builds two Intl.ListFormat at load time, which loads ICU
+// data for the message of a failed check; they are made on first use instead.
+import {readFile} from 'node:fs/promises';
+import type {Options} from 'tsup';
+
+type Plugin = NonNullable<Options['esbuildPlugins']>[number];
+
+const off = (feature: string, option: string) =>
+  `throw new Error("pcloud-progress is built without got's ${feature} (${option}); see build/trim-got.ts")`;
+
+const STUBS: Record<string, string> = {
+  'http2-wrapper': `export default {get auto() {${off('HTTP/2 support', 'http2: false')}}, get globalAgent() {${off('HTTP/2 support', 'http2: false')}}};`,
+  'cacheable-request': `export default class CacheableRequest {constructor() {${off('cache', 'no cache option')}}}\nexport class CacheError extends Error {}`,
+  'decompress-response': `export default function decompressResponse() {${off('decompression', 'decompress: false')}}`,
+  'cacheable-lookup': `export default class CacheableLookup {constructor() {${off('DNS cache', 'no dnsCache option')}}}`,
+};
+
+const LIST_FORMATS = [
+  ["const andFormatter = new Intl.ListFormat('en', { style: 'long', type: 'conjunction' });", "const andFormatter = {format: (list) => new Intl.ListFormat('en', { style: 'long', type: 'conjunction' }).format(list)};"],
+  ["const orFormatter = new Intl.ListFormat('en', { style: 'long', type: 'disjunction' });", "const orFormatter = {format: (list) => new Intl.ListFormat('en', { style: 'long', type: 'disjunction' }).format(list)};"],
+] as const;
+
+export const trimGot: Plugin = {
+  name: 'trim-got',
+  setup(build) {
+    const names = new RegExp(`^(${Object.keys(STUBS).join('|')})$`);
+    build.onResolve({filter: names}, (args) => ({path: args.path, namespace: 'trim-got'}));
+    build.onLoad({filter: /.*/, namespace: 'trim-got'}, (args) => ({contents: STUBS[args.path], loader: 'js'}));
+    build.onLoad({filter: /[\\/]@sindresorhus[\\/]is[\\/]distribution[\\/]index\.js$/}, async (args) => {
+      let text = await readFile(args.path, 'utf8');
+      for (const [eager, lazy] of LIST_FORMATS) {
+        // A new version of the package: fail the build rather than silently lose the saving.
+        if (!text.includes(eager)) throw new Error(`trim-got: ${args.path} no longer has: ${eager}`);
+        text = text.replace(eager, lazy);
+      }
+      return {contents: text, loader: 'js'};
+    });
+  },
+};
