@@ -1,16 +1,21 @@
 #!/usr/bin/env node
 // npm run bench: measures pcloud-progress side by side with what a user would run instead, on this
 // machine, in one run, and prints a table (figure, ours, baseline, ratio, target).
-// Not a test: nothing here fails a build. `node bench/run.js --tiny` runs every figure at a tiny size.
+// Not a test: nothing here fails a build. `node bench/run.js --tiny` runs every figure at a tiny size;
+// `--only start,cpu` runs only those.
 import {spawn, spawnSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import {createServer} from 'node:http';
 import {cpus, totalmem} from 'node:os';
 import {fileURLToPath} from 'node:url';
 
-const BIN = fileURLToPath(new URL('../bin/pcloud-progress.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/pcloud-progress.cjs', import.meta.url));
 const BARE = fileURLToPath(new URL('./bare-client.js', import.meta.url));
 const tiny = process.argv.includes('--tiny');
+// `--only cpu,memory`: just those figures (version, start, cpu, memory, exit, tty), to compare a change quickly
+const onlyArg = process.argv[process.argv.indexOf('--only') + 1];
+const only = process.argv.includes('--only') && onlyArg ? new Set(onlyArg.split(',')) : null;
+const runs = (figure) => only === null || only.has(figure);
 const SIZE = tiny ? {runs: 2, polls: 20, soak: 200, soakFirst: 20, ttySeconds: 2} : {runs: 15, polls: 1000, soak: 10_000, soakFirst: 1000, ttySeconds: 60};
 const TOKEN = 'bench-token';
 
@@ -102,87 +107,99 @@ const ratioOf = (a, b) => `${(a / b).toFixed(2)}x`;
 
 const {server, state, url} = await startServer();
 try {
-  log('--version');
-  // 1. --version against node -e 0, interleaved so noise hits both alike
-  const version = [];
-  const bare = [];
-  for (let i = 0; i < SIZE.runs; i++) {
-    bare.push(wallMs(process.execPath, ['-e', '0']));
-    version.push(wallMs(process.execPath, [BIN, '--version']));
-  }
-  const nodeWall = median(bare);
-  row('`--version` wall time (median)', median(version), nodeWall, ratioOf(median(version), nodeWall), '<= 1.3x', ' ms');
-
-  log('first request');
-  // 2. process start -> first request at the server (--json)
-  const firsts = [];
-  for (let i = 0; i < SIZE.runs; i++) {
-    reset(state, 1);
-    const started = performance.now();
-    const {exited} = childRun(['upload', 'h', '--host', url, '--json']);
-    await exited;
-    firsts.push(state.firstRequestAt - started);
-  }
-  row('start -> first request (--json, median)', median(firsts), nodeWall, ratioOf(median(firsts), nodeWall), '<= 2.0x', ' ms');
-
-  log('polls');
-  // 3. CPU to watch `polls` polls, against a curl|jq loop and a bare node:http client
-  reset(state, SIZE.polls);
-  const oursCpu = await shellCpuMs(`"${process.execPath}" "${BIN}" upload h --host ${url} --interval 1ms --quiet`, {PCLOUD_AUTH: TOKEN});
-  const connections = state.connections;
-  const oursPolls = state.requests;
-  reset(state, SIZE.polls);
-  const loop = `for i in $(seq ${SIZE.polls}); do curl -s --data-urlencode progresshash=h --data-urlencode auth=${TOKEN} ${url}/uploadprogress | jq -e .finished | grep -q true && break; done`;
-  const curlCpu = await shellCpuMs(loop);
-  reset(state, SIZE.polls);
-  const bareCpu = await shellCpuMs(`"${process.execPath}" "${BARE}" ${url}/uploadprogress ${SIZE.polls}`);
-  row(`CPU for ${oursPolls} polls vs a curl|jq loop`, oursCpu, curlCpu, ratioOf(oursCpu, curlCpu), '<= 0.05x (1/20)', ' ms');
-  row(`CPU for ${oursPolls} polls vs bare node:http`, oursCpu, bareCpu, ratioOf(oursCpu, bareCpu), '<= 2.0x', ' ms');
-  row('TCP connections for that watch', connections, null, '', '1');
-
-  log('memory');
-  // 4. memory over a long watch
-  reset(state, SIZE.soak);
-  const {child, exited} = childRun(['upload', 'h', '--host', url, '--interval', '1ms', '--quiet']);
-  let rssAtFirst = NaN;
-  let rssAtEnd = NaN;
-  let peak = NaN;
-  state.onRequest = (n) => {
-    if (n === SIZE.soakFirst) rssAtFirst = procStatus(child.pid, 'VmRSS');
-    if (n === SIZE.soak) {
-      rssAtEnd = procStatus(child.pid, 'VmRSS');
-      peak = procStatus(child.pid, 'VmHWM');
+  if (runs('version')) {
+    log('--version');
+    // 1. --version against node -e 0, interleaved so noise hits both alike
+    const version = [];
+    const bare = [];
+    for (let i = 0; i < SIZE.runs; i++) {
+      bare.push(wallMs(process.execPath, ['-e', '0']));
+      version.push(wallMs(process.execPath, [BIN, '--version']));
     }
-  };
-  await exited;
-  row(`peak RSS over ${SIZE.soak} polls`, peak, null, '', '<= 90 MiB', ' MiB');
-  row(`RSS growth, poll ${SIZE.soakFirst} -> ${SIZE.soak}`, rssAtEnd - rssAtFirst, null, '', '<= 5 MiB', ' MiB');
-
-  log('exit');
-  // 5. done answer -> process exit
-  const exits = [];
-  for (let i = 0; i < SIZE.runs; i++) {
-    reset(state, 3);
-    const run = childRun(['upload', 'h', '--host', url, '--interval', '1ms', '--json']);
-    const {at} = await run.exited;
-    exits.push(at - state.doneSentAt);
+    const nodeWall = median(bare);
+    row('`--version` wall time (median)', median(version), nodeWall, ratioOf(median(version), nodeWall), '<= 1.3x', ' ms');
   }
-  row('`done` answer -> process exit (median)', median(exits), null, '', '<= 50 ms', ' ms');
-
-  log('tty');
-  // 6. a TTY watch at the default interval, in a real pseudo-terminal (script(1))
-  reset(state, Infinity);
-  const tty = spawn('script', ['-qfec', `"${process.execPath}" "${BIN}" upload h --host ${url}`, '/dev/null'], {env: {...process.env, PCLOUD_AUTH: TOKEN, TERM: 'xterm-256color', COLUMNS: '80', LINES: '24'}, stdio: ['pipe', 'ignore', 'ignore']});
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  const pid = Number((await output('pgrep', ['-f', '-n', `${BIN} upload h --host ${url}`])).trim());
-  const cpuStart = procCpuMs(pid);
-  const wallStart = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, SIZE.ttySeconds * 1000));
-  const ttyCpu = procCpuMs(pid) - cpuStart;
-  const ttyWall = performance.now() - wallStart;
-  tty.kill('SIGTERM');
-  process.kill(pid, 'SIGTERM');
-  row(`CPU of a ${SIZE.ttySeconds} s TTY watch at 1 s interval`, (ttyCpu / ttyWall) * 100, null, '', '< 1% of a core', '%');
+  if (runs('start')) {
+    log('first request');
+    // 2. process start -> first request at the server (--json), against `node -e 0`'s whole run,
+    // both started the same way and interleaved so noise hits both alike
+    const firsts = [];
+    const bare = [];
+    for (let i = 0; i < SIZE.runs; i++) {
+      const bareStart = performance.now();
+      await new Promise((resolve) => spawn(process.execPath, ['-e', '0'], {stdio: 'ignore'}).on('exit', resolve));
+      bare.push(performance.now() - bareStart);
+      reset(state, 1);
+      const started = performance.now();
+      const {exited} = childRun(['upload', 'h', '--host', url, '--json']);
+      await exited;
+      firsts.push(state.firstRequestAt - started);
+    }
+    row('start -> first request (--json, median)', median(firsts), median(bare), ratioOf(median(firsts), median(bare)), '<= 2.0x', ' ms');
+  }
+  if (runs('cpu')) {
+    log('polls');
+    // 3. CPU to watch `polls` polls, against a curl|jq loop and a bare node:http client
+    reset(state, SIZE.polls);
+    const oursCpu = await shellCpuMs(`"${process.execPath}" "${BIN}" upload h --host ${url} --interval 1ms --quiet`, {PCLOUD_AUTH: TOKEN});
+    const connections = state.connections;
+    const oursPolls = state.requests;
+    reset(state, SIZE.polls);
+    const loop = `for i in $(seq ${SIZE.polls}); do curl -s --data-urlencode progresshash=h --data-urlencode auth=${TOKEN} ${url}/uploadprogress | jq -e .finished | grep -q true && break; done`;
+    const curlCpu = await shellCpuMs(loop);
+    reset(state, SIZE.polls);
+    const bareCpu = await shellCpuMs(`"${process.execPath}" "${BARE}" ${url}/uploadprogress ${SIZE.polls}`);
+    row(`CPU for ${oursPolls} polls vs a curl|jq loop`, oursCpu, curlCpu, ratioOf(oursCpu, curlCpu), '<= 0.05x (1/20)', ' ms');
+    row(`CPU for ${oursPolls} polls vs bare node:http`, oursCpu, bareCpu, ratioOf(oursCpu, bareCpu), '<= 2.0x', ' ms');
+    row('TCP connections for that watch', connections, null, '', '1');
+  }
+  if (runs('memory')) {
+    log('memory');
+    // 4. memory over a long watch
+    reset(state, SIZE.soak);
+    const {child, exited} = childRun(['upload', 'h', '--host', url, '--interval', '1ms', '--quiet']);
+    let rssAtFirst = NaN;
+    let rssAtEnd = NaN;
+    let peak = NaN;
+    state.onRequest = (n) => {
+      if (n === SIZE.soakFirst) rssAtFirst = procStatus(child.pid, 'VmRSS');
+      if (n === SIZE.soak) {
+        rssAtEnd = procStatus(child.pid, 'VmRSS');
+        peak = procStatus(child.pid, 'VmHWM');
+      }
+    };
+    await exited;
+    row(`peak RSS over ${SIZE.soak} polls`, peak, null, '', '<= 90 MiB', ' MiB');
+    row(`RSS growth, poll ${SIZE.soakFirst} -> ${SIZE.soak}`, rssAtEnd - rssAtFirst, null, '', '<= 5 MiB', ' MiB');
+  }
+  if (runs('exit')) {
+    log('exit');
+    // 5. done answer -> process exit
+    const exits = [];
+    for (let i = 0; i < SIZE.runs; i++) {
+      reset(state, 3);
+      const run = childRun(['upload', 'h', '--host', url, '--interval', '1ms', '--json']);
+      const {at} = await run.exited;
+      exits.push(at - state.doneSentAt);
+    }
+    row('`done` answer -> process exit (median)', median(exits), null, '', '<= 50 ms', ' ms');
+  }
+  if (runs('tty')) {
+    log('tty');
+    // 6. a TTY watch at the default interval, in a real pseudo-terminal (script(1))
+    reset(state, Infinity);
+    const tty = spawn('script', ['-qfec', `"${process.execPath}" "${BIN}" upload h --host ${url}`, '/dev/null'], {env: {...process.env, PCLOUD_AUTH: TOKEN, TERM: 'xterm-256color', COLUMNS: '80', LINES: '24'}, stdio: ['pipe', 'ignore', 'ignore']});
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const pid = Number((await output('pgrep', ['-f', '-n', `${BIN} upload h --host ${url}`])).trim());
+    const cpuStart = procCpuMs(pid);
+    const wallStart = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, SIZE.ttySeconds * 1000));
+    const ttyCpu = procCpuMs(pid) - cpuStart;
+    const ttyWall = performance.now() - wallStart;
+    tty.kill('SIGTERM');
+    process.kill(pid, 'SIGTERM');
+    row(`CPU of a ${SIZE.ttySeconds} s TTY watch at 1 s interval`, (ttyCpu / ttyWall) * 100, null, '', '< 1% of a core', '%');
+  }
 } finally {
   server.closeAllConnections();
   server.close();

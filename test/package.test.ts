@@ -43,8 +43,8 @@ describe('the packed package', () => {
   it('holds only what users need', async () => {
     const {stdout} = await run('tar', ['-tzf', tarball]);
     const files = stdout.trim().split('\n').sort();
-    expect(files).toContain('package/bin/pcloud-progress.js');
-    expect(files).toContain('package/dist/cli.js');
+    expect(files).toContain('package/bin/pcloud-progress.cjs');
+    expect(files).toContain('package/dist/cli.cjs');
     expect(files).toContain('package/dist/index.js');
     expect(files).toContain('package/dist/index.d.ts');
     expect(files).toContain('package/README.md');

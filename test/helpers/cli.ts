@@ -1,7 +1,7 @@
 import {spawn} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 
-export const BIN = fileURLToPath(new URL('../../bin/pcloud-progress.js', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../bin/pcloud-progress.cjs', import.meta.url));
 export const AUTH = 'test-auth-token';
 export const ACCESS_TOKEN = 'test-access-token';
 
