@@ -67,6 +67,11 @@ export async function main(argv: readonly string[], env: Env): Promise<number> {
   const errorLine = (message: string): void => {
     env.stderr.write(`${NAME}: ${message}\n`);
   };
+  // `--help | head -3`: a reader that closes the pipe early is not an error; the rest is dropped
+  // (a watch also stops on it: see commands/watch.ts)
+  const ignoreClosedPipe = (): void => {};
+  env.stdout.on?.('error', ignoreClosedPipe);
+  env.stderr.on?.('error', ignoreClosedPipe);
   const program = new Command(NAME)
     .description('Watch a pCloud upload or server-side zip live: bars on a terminal, NDJSON for scripts.')
     .version(VERSION, '-V, --version', 'print the version')

@@ -229,6 +229,17 @@ describe('signals and pipes', () => {
     expect(stdout).toMatch(/^\{"event":"waiting".*\}\nexit=0\n$/);
     expect(stderr).toBe('');
   });
+
+  it.each([['--help'], ['upload --help'], ['--version']])('%s into a pipe already closed (| true): exit 0, no stack trace', async (args) => {
+    const shell = spawn('bash', ['--norc', '--noprofile', '-c', `"${process.execPath}" "${BIN}" ${args} | true; echo "exit=\${PIPESTATUS[0]}"`], {env: {PATH: process.env.PATH}});
+    let stdout = '';
+    let stderr = '';
+    shell.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    shell.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    await new Promise((resolve) => shell.on('close', resolve));
+    expect(stdout).toBe('exit=0\n');
+    expect(stderr).toBe('');
+  });
 });
 
 describe('bad input: one line, exit 2, no request', () => {
