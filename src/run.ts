@@ -1,3 +1,4 @@
+import {setMaxListeners} from 'node:events';
 import type {Env} from './env.js';
 import type {WatchOptions} from './options.js';
 import {combineExitCodes, ExitCode} from './exit-codes.js';
@@ -18,6 +19,9 @@ export type RunOptions = Omit<WatchOptions, 'output' | 'color'>;
  */
 export async function* watchJobsEvents(options: RunOptions, env: Pick<Env, 'clock' | 'random'>, signal: AbortSignal): AsyncGenerator<LoopEvent, void, undefined> {
   const startedAt = env.clock.now();
+  // Each job listens on the run's signal while it polls or sleeps (and got, for its request): with
+  // many jobs that is more than Node's 10 before it warns of a leak (seen with 13 hashes).
+  setMaxListeners(Math.max(10, 3 * options.jobs.length), signal);
   let client: ApiClient;
   try {
     client = await createClient({...options, maxConnections: options.jobs.length});

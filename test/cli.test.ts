@@ -121,6 +121,15 @@ describe('watching an upload', () => {
     );
     expect(emulator.connections).toBeLessThanOrEqual(3);
   });
+
+  it.each([[[]], [['--timeout', '1m']]])('watches 30 hashes at once without a word on stderr (no listener-leak warning) %j', async (extra) => {
+    const hashes = Array.from({length: 30}, (_, i) => `m${i}`);
+    for (const hash of hashes) emulator.script('uploadprogress', hash, [up(1), up(2), finished()]);
+    const result = await runCli([...watchArgs('upload', ...hashes), ...extra, '--quiet']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(emulator.requests).toHaveLength(90);
+  });
 });
 
 describe('the failure table', () => {
