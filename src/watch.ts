@@ -178,13 +178,18 @@ function roundEta(seconds: number | null): number | null {
   return seconds === null ? null : Math.round(seconds * 10) / 10;
 }
 
+/** The reason a poll's own controller is aborted once the poll settled: one constant, not a DOMException a poll. */
+const POLL_SETTLED = Object.freeze({settled: true});
+
 /** One poll, abandoned when the run is interrupted or `timeLeftMs` (on the injected clock) runs out. */
 async function pollUntil(deps: WatchDeps, timeLeftMs: number): Promise<Outcome> {
+  // No deadline (the default): the run's own signal is all the request needs.
+  if (!Number.isFinite(timeLeftMs)) return deps.poll(deps.signal);
   const request = new AbortController();
-  const abort = (): void => request.abort();
+  const abort = (): void => request.abort(POLL_SETTLED);
   deps.signal.addEventListener('abort', abort, {once: true});
   // the sleep ends early when the request settles: no timer outlives the poll
-  if (Number.isFinite(timeLeftMs)) void deps.clock.sleep(timeLeftMs, request.signal).then(abort);
+  void deps.clock.sleep(timeLeftMs, request.signal).then(abort);
   try {
     return await deps.poll(request.signal);
   } finally {
