@@ -146,6 +146,9 @@ describe('soak', () => {
     const result = await run.result;
     clearInterval(sampler);
     expect(result.code).toBe(0);
+    // nothing on stderr: a listener left on the run's abort signal by any kind of fault would show
+    // as Node's MaxListenersExceededWarning long before 1500 polls
+    expect(result.stderr).toBe('');
     const lines = events(result.stdout);
     expect(lines.at(-1)).toMatchObject({event: 'done', bytes: total, totalBytes: total, percent: 100, raw: {files: [{fileid: 77}]}});
     expect(lines.filter((e) => e.event === 'progress')).toHaveLength(POLLS - 1);
