@@ -1,5 +1,5 @@
 import {defineConfig, type Options} from 'tsup';
-import {trimGot} from './build/trim-got.js';
+import {lazyChildProcess, trimGot} from './build/trim.js';
 
 // Dependencies are bundled: resolving got's ~40 modules from node_modules at every start cost more
 // than the whole rest of start-up. Measured with `npm run bench` (start -> first request, against
@@ -33,8 +33,8 @@ export default defineConfig([
     ...common,
     entry: {cli: 'src/main.ts', tty: 'src/render/tty.ts'},
     format: ['cjs'],
-    // got's HTTP/2, cache, DNS cache and decompression are off in our client: left out (build/trim-got.ts)
-    esbuildPlugins: [trimGot, ttyApart],
+    // got's HTTP/2, cache, DNS cache and decompression are off in our client: left out; commander's child_process loads on first use (build/trim.ts)
+    esbuildPlugins: [trimGot, lazyChildProcess, ttyApart],
   },
   {
     ...common,

@@ -1,5 +1,3 @@
-import {readFile, stat} from 'node:fs/promises';
-
 /** A writable the renderers write to: process.stdout/stderr, or a buffer in tests. */
 export interface OutStream {
   write(chunk: string): boolean;
@@ -56,12 +54,16 @@ export function nodeEnv(): Env {
   return {
     stdout: process.stdout,
     stderr: process.stderr,
-    stdin: process.stdin,
+    // Node builds process.stdin on first use (a socket or a TTY stream): only a token read from - needs it
+    get stdin() {
+      return process.stdin;
+    },
     vars: process.env,
     clock: realClock,
     random: Math.random,
-    readFile: (path) => readFile(path, 'utf8'),
-    fileMode: (path) => stat(path).then((info) => info.mode & 0o777, () => undefined),
+    // loaded when a token file is read, not at every start (node:fs/promises brings node:readline)
+    readFile: async (path) => (await import('node:fs/promises')).readFile(path, 'utf8'),
+    fileMode: async (path) => (await import('node:fs/promises')).stat(path).then((info) => info.mode & 0o777, () => undefined),
     onSignal(listener) {
       const onInt = (): void => listener('SIGINT');
       const onTerm = (): void => listener('SIGTERM');

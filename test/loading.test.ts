@@ -66,11 +66,11 @@ describe('what each command loads', () => {
     expect(files).toEqual(['pcloud-progress.cjs']);
   });
 
-  it('--help neither starts got (no node:http) nor loads the terminal display', async () => {
+  it('--help neither starts got (no node:http) nor loads the terminal display, child_process or fs/promises', async () => {
     const {result, files, builtins} = await loaded(['--help']);
     expect(result.code).toBe(0);
     expect(files).toEqual(['pcloud-progress.cjs', 'cli.cjs']);
-    expect(builtins).not.toContain('http');
+    for (const unused of ['http', 'child_process', 'fs/promises', 'readline']) expect(builtins).not.toContain(unused);
   });
 
   it('--json starts got without its HTTP/2, cache and decompression parts, and no terminal display', async () => {

@@ -1,4 +1,6 @@
-// An esbuild plugin for tsup: leaves out of the bundle the parts of got that our client turns off.
+// esbuild plugins for tsup that leave out of the bundle, or out of start-up, what the program never uses.
+//
+// trimGot: the parts of got that our client turns off.
 //
 // src/api/client.ts always sets `http2: false`, `decompress: false` and no `cache` or `dnsCache`,
 // and no other code can reach got's options. Yet got imports the modules behind those features at
@@ -15,7 +17,7 @@ import type {Options} from 'tsup';
 type Plugin = NonNullable<Options['esbuildPlugins']>[number];
 
 const off = (feature: string, option: string) =>
-  `throw new Error("pcloud-progress is built without got's ${feature} (${option}); see build/trim-got.ts")`;
+  `throw new Error("pcloud-progress is built without got's ${feature} (${option}); see build/trim.ts")`;
 
 const STUBS: Record<string, string> = {
   'http2-wrapper': `export default {get auto() {${off('HTTP/2 support', 'http2: false')}}, get globalAgent() {${off('HTTP/2 support', 'http2: false')}}};`,
@@ -39,10 +41,25 @@ export const trimGot: Plugin = {
       let text = await readFile(args.path, 'utf8');
       for (const [eager, lazy] of LIST_FORMATS) {
         // A new version of the package: fail the build rather than silently lose the saving.
-        if (!text.includes(eager)) throw new Error(`trim-got: ${args.path} no longer has: ${eager}`);
+        if (!text.includes(eager)) throw new Error(`trimGot: ${args.path} no longer has: ${eager}`);
         text = text.replace(eager, lazy);
       }
       return {contents: text, loader: 'js'};
+    });
+  },
+};
+
+// lazyChildProcess: commander loads node:child_process at start for executable subcommands, which
+// this program has none of (3 ms of every start). It is loaded on first use instead.
+const CHILD_PROCESS = "const childProcess = require('node:child_process');";
+
+export const lazyChildProcess: Plugin = {
+  name: 'lazy-child-process',
+  setup(build) {
+    build.onLoad({filter: /[\\/]commander[\\/]lib[\\/]command\.js$/}, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      if (!text.includes(CHILD_PROCESS)) throw new Error(`lazyChildProcess: ${args.path} no longer has: ${CHILD_PROCESS}`);
+      return {contents: text.replace(CHILD_PROCESS, "const childProcess = {spawn: (...args) => require('node:child_process').spawn(...args)};"), loader: 'js'};
     });
   },
 };
