@@ -224,28 +224,27 @@ describe('signals and pipes', () => {
     ]);
   });
 
-  it('stops quietly with exit 0 when stdout is closed early (| head -1)', async () => {
-    emulator.script('uploadprogress', '*', [notFound]);
-    // async: the emulator lives in this process and must keep answering
-    const shell = spawn('bash', ['--norc', '--noprofile', '-c', `"${process.execPath}" "${BIN}" upload h1 --host ${emulator.url} --interval 5ms --json | head -1; echo "exit=\${PIPESTATUS[0]}"`], {
-      env: {PATH: process.env.PATH, PCLOUD_AUTH: AUTH},
-    });
+  /** The CLI in a bash pipeline; prints the CLI's own exit code last. Async: the emulator lives in this process and must keep answering. */
+  async function pipeline(cliArgs: string, rest: string, env: Record<string, string> = {}): Promise<{stdout: string; stderr: string}> {
+    const script = `"${process.execPath}" "${BIN}" ${cliArgs} | ${rest}; echo "exit=\${PIPESTATUS[0]}"`;
+    const shell = spawn('bash', ['--norc', '--noprofile', '-c', script], {env: {PATH: process.env.PATH, ...env}});
     let stdout = '';
     let stderr = '';
     shell.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     shell.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     await new Promise((resolve) => shell.on('close', resolve));
+    return {stdout, stderr};
+  }
+
+  it('stops quietly with exit 0 when stdout is closed early (| head -1)', async () => {
+    emulator.script('uploadprogress', '*', [notFound]);
+    const {stdout, stderr} = await pipeline(`upload h1 --host ${emulator.url} --interval 5ms --json`, 'head -1', {PCLOUD_AUTH: AUTH});
     expect(stdout).toMatch(/^\{"event":"waiting".*\}\nexit=0\n$/);
     expect(stderr).toBe('');
   });
 
   it.each([['--help'], ['upload --help'], ['--version']])('%s into a pipe already closed (| true): exit 0, no stack trace', async (args) => {
-    const shell = spawn('bash', ['--norc', '--noprofile', '-c', `"${process.execPath}" "${BIN}" ${args} | true; echo "exit=\${PIPESTATUS[0]}"`], {env: {PATH: process.env.PATH}});
-    let stdout = '';
-    let stderr = '';
-    shell.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    shell.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    await new Promise((resolve) => shell.on('close', resolve));
+    const {stdout, stderr} = await pipeline(args, 'true');
     expect(stdout).toBe('exit=0\n');
     expect(stderr).toBe('');
   });
