@@ -1,4 +1,5 @@
-import {spawn} from 'node:child_process';
+import {execFile} from 'node:child_process';
+import {promisify} from 'node:util';
 import {fileURLToPath} from 'node:url';
 import {expect, it} from 'vitest';
 
@@ -6,13 +7,8 @@ import {expect, it} from 'vitest';
 // the script still runs end to end, at its tiny size, and measures every figure.
 it('npm run bench runs at a tiny size and prints every figure', async () => {
   const script = fileURLToPath(new URL('../bench/run.js', import.meta.url));
-  const child = spawn(process.execPath, [script, '--tiny'], {stdio: ['ignore', 'pipe', 'pipe']});
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const code = await new Promise((resolve) => child.on('close', resolve));
-  expect(code, stderr).toBe(0);
+  // rejects, with the bench's stderr, if it exits non-zero
+  const {stdout} = await promisify(execFile)(process.execPath, [script, '--tiny']);
   const rows = stdout
     .split('\n')
     .filter((line) => line.startsWith('| ') && !line.startsWith('| figure'))

@@ -1,11 +1,14 @@
 import {mkdtempSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {spawn} from 'node:child_process';
+import {execFile, spawn} from 'node:child_process';
+import {promisify} from 'node:util';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {parseDuration} from '../src/duration.js';
 import {Emulator, type ScriptedAnswer} from '../src/emulator/index.js';
 import {ACCESS_TOKEN, AUTH, BIN, events, runCli, startCli} from './helpers/cli.js';
+
+const execFileAsync = promisify(execFile);
 
 let emulator: Emulator;
 beforeEach(async () => {
@@ -227,13 +230,7 @@ describe('signals and pipes', () => {
   /** The CLI in a bash pipeline; prints the CLI's own exit code last. Async: the emulator lives in this process and must keep answering. */
   async function pipeline(cliArgs: string, rest: string, env: Record<string, string> = {}): Promise<{stdout: string; stderr: string}> {
     const script = `"${process.execPath}" "${BIN}" ${cliArgs} | ${rest}; echo "exit=\${PIPESTATUS[0]}"`;
-    const shell = spawn('bash', ['--norc', '--noprofile', '-c', script], {env: {PATH: process.env.PATH, ...env}});
-    let stdout = '';
-    let stderr = '';
-    shell.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    shell.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    await new Promise((resolve) => shell.on('close', resolve));
-    return {stdout, stderr};
+    return execFileAsync('bash', ['--norc', '--noprofile', '-c', script], {env: {PATH: process.env.PATH, ...env}});
   }
 
   it('stops quietly with exit 0 when stdout is closed early (| head -1)', async () => {
