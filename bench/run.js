@@ -13,8 +13,8 @@ const BIN = fileURLToPath(new URL('../bin/pcloud-progress.cjs', import.meta.url)
 const BARE = fileURLToPath(new URL('./bare-client.js', import.meta.url));
 const tiny = process.argv.includes('--tiny');
 // `--only cpu,memory`: just those figures (version, start, cpu, memory, exit, tty), to compare a change quickly
-const onlyArg = process.argv[process.argv.indexOf('--only') + 1];
-const only = process.argv.includes('--only') && onlyArg ? new Set(onlyArg.split(',')) : null;
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt === -1 ? null : new Set((process.argv[onlyAt + 1] ?? '').split(','));
 const runs = (figure) => only === null || only.has(figure);
 const SIZE = tiny ? {runs: 2, cpuRuns: 1, polls: 20, soak: 200, soakFirst: 20, ttySeconds: 2} : {runs: 15, cpuRuns: 7, polls: 1000, soak: 10_000, soakFirst: 1000, ttySeconds: 60};
 const TOKEN = 'bench-token';
