@@ -1,5 +1,5 @@
 import {defineConfig, type Options} from 'tsup';
-import {lazyChildProcess, trimGot} from './build/trim.js';
+import {lazyChildProcess, trimGot, type Plugin} from './build/trim.js';
 
 // Dependencies are bundled: resolving got's ~40 modules from node_modules at every start cost more
 // than the whole rest of start-up. Measured with `npm run bench` (start -> first request, against
@@ -21,7 +21,7 @@ const common: Options = {
 };
 
 /** commands/watch.ts imports '../render/tty.js': in dist/cli.cjs that is a require of dist/tty.cjs. */
-const ttyApart: NonNullable<Options['esbuildPlugins']>[number] = {
+const ttyApart: Plugin = {
   name: 'tty-apart',
   setup(build) {
     build.onResolve({filter: /[\\/]render[\\/]tty\.js$/}, (args) => (args.kind === 'dynamic-import' ? {path: './tty.cjs', external: true} : undefined));

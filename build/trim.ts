@@ -14,7 +14,7 @@
 import {readFile} from 'node:fs/promises';
 import type {Options} from 'tsup';
 
-type Plugin = NonNullable<Options['esbuildPlugins']>[number];
+export type Plugin = NonNullable<Options['esbuildPlugins']>[number];
 
 const off = (feature: string, option: string) =>
   `throw new Error("pcloud-progress is built without got's ${feature} (${option}); see build/trim.ts")`;
