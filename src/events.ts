@@ -1,47 +1,127 @@
-/** The kinds of job the tool watches: `upload` polls uploadprogress, `zip` polls savezipprogress. */
-export type JobKind = 'upload' | 'zip';
+/**
+ * The kinds of job the tool watches: `upload` polls uploadprogress (uploads and remote uploads),
+ * `zip` polls savezipprogress, `extract` polls extractarchiveprogress.
+ */
+export type JobKind = 'upload' | 'zip' | 'extract';
 
-export type EventName = 'waiting' | 'progress' | 'done' | 'error';
-
-/** The numbers every event carries, normalized from the server's answer (see api/decode.ts). */
+/** The numbers every status event carries, normalized from the server's answer (see api/decode.ts). */
 export interface ProgressNumbers {
-  /** upload: `uploaded`; zip: `bytes` */
+  /** upload: `uploaded` (remote upload: the sum of `downloaded`); zip: `bytes`; extract: the sizes of the entries extracted */
   bytes: number | null;
-  /** upload: `total`; zip: `totalbytes` */
+  /** upload: `total` (remote upload: the sum of `size` once all are known); zip: `totalbytes`; extract: null */
   totalBytes: number | null;
-  /** upload: `files.length`; zip: `files` */
+  /** upload: `files.length` (remote upload: `urlready`); zip: `files`; extract: entries extracted */
   files: number | null;
-  /** upload: null; zip: `totalfiles` */
+  /** upload: null (remote upload: `urlcount`); zip: `totalfiles`; extract: null */
   totalFiles: number | null;
   /** 0..100, never outside it, never NaN */
   percent: number | null;
-  /** upload only: the file being received now */
+  /** upload only: the file being received now (a remote upload: the URL, without its query) */
   currentFile: string | null;
 }
 
-/** One line of `--json` output: the contract's event, field for field. */
-export interface WatchEvent extends ProgressNumbers {
-  event: EventName;
+/** What every line of `--json` starts with. */
+interface EventBase {
   kind: JobKind;
   hash: string;
+  /** the server polled */
   host: string;
   /** seconds since the run started */
   elapsed: number;
+}
+
+/** A job's state as of one poll: the contract's fields, in the contract's order. */
+interface StatusBase extends EventBase, ProgressNumbers {
   /** bytes per second, smoothed */
   rate: number | null;
   /** seconds left */
   eta: number | null;
-  /** the server's last answer, verbatim */
+  /** the server's last answer, verbatim (see ExactNumber for numbers beyond 2^53) */
   raw: Record<string, unknown> | null;
-  /** on `error` events only */
-  code?: number | null;
-  message?: string;
-  exitCode?: number;
 }
 
-/** The contract's fields, in a fixed order; nothing else goes into a line. */
+/** Not found yet (19xx), or not found any more. */
+export interface WaitingEvent extends StatusBase {
+  event: 'waiting';
+}
+
+/** A poll whose numbers changed. */
+export interface ProgressEvent extends StatusBase {
+  event: 'progress';
+}
+
+/** The job finished. `message` only when the final answer was not seen (the record was gone). */
+export interface DoneEvent extends StatusBase {
+  event: 'done';
+  message?: string;
+}
+
+/** The job ended without finishing, or finished with failed items (exit 8). */
+export interface ErrorEvent extends StatusBase {
+  event: 'error';
+  /** pCloud's result code, or null */
+  code: number | null;
+  message: string;
+  exitCode: number;
+}
+
+/** An extraction's new output lines, each line once, in order. */
+export interface OutputEvent extends EventBase {
+  event: 'output';
+  lines: string[];
+}
+
+/** A job's state: every event but `output`. */
+export type StatusEvent = WaitingEvent | ProgressEvent | DoneEvent | ErrorEvent;
+
+/** A job's last event: it finished, or it ended without finishing. */
+export type FinalEvent = DoneEvent | ErrorEvent;
+
+/** One line of `--json` output, and what the library yields. */
+export type WatchEvent = StatusEvent | OutputEvent;
+
+export type EventName = WatchEvent['event'];
+
+/** The fields of a StatusEvent a job's state decides (the rest comes from the job and the clock). */
+export type StatusFields = ProgressNumbers & Pick<StatusBase, 'rate' | 'eta' | 'raw'>;
+
+/** The one place events are built: every event of one job shares kind, hash and host. */
+export function eventFactory(job: Pick<EventBase, 'kind' | 'hash' | 'host'>) {
+  const base = (elapsed: number): EventBase => ({kind: job.kind, hash: job.hash, host: job.host, elapsed});
+  const status = (elapsed: number, fields: StatusFields): Omit<StatusBase, never> => ({
+    ...base(elapsed),
+    bytes: fields.bytes,
+    totalBytes: fields.totalBytes,
+    files: fields.files,
+    totalFiles: fields.totalFiles,
+    percent: fields.percent,
+    rate: fields.rate,
+    eta: fields.eta,
+    currentFile: fields.currentFile,
+    raw: fields.raw,
+  });
+  return {
+    waiting: (elapsed: number, fields: StatusFields): WaitingEvent => ({event: 'waiting', ...status(elapsed, fields)}),
+    progress: (elapsed: number, fields: StatusFields): ProgressEvent => ({event: 'progress', ...status(elapsed, fields)}),
+    done: (elapsed: number, fields: StatusFields, message?: string): DoneEvent => ({event: 'done', ...status(elapsed, fields), ...(message === undefined ? {} : {message})}),
+    error: (elapsed: number, fields: StatusFields, error: {code: number | null; message: string; exitCode: number}): ErrorEvent => ({
+      event: 'error',
+      ...status(elapsed, fields),
+      code: error.code,
+      message: error.message,
+      exitCode: error.exitCode,
+    }),
+    output: (elapsed: number, lines: string[]): OutputEvent => ({event: 'output', ...base(elapsed), lines}),
+  };
+}
+
+/** Fields with no numbers yet: a job that never answered. */
+export const NO_STATUS: StatusFields = {bytes: null, totalBytes: null, files: null, totalFiles: null, percent: null, currentFile: null, rate: null, eta: null, raw: null};
+
+/** The contract's fields in a fixed order (`event` first), percent to two decimals; nothing else goes into a line. */
 export function eventToJson(e: WatchEvent): WatchEvent {
-  const line: WatchEvent = {
+  if (e.event === 'output') return {event: e.event, kind: e.kind, hash: e.hash, host: e.host, elapsed: e.elapsed, lines: e.lines};
+  const line = {
     event: e.event,
     kind: e.kind,
     hash: e.hash,
@@ -57,6 +137,7 @@ export function eventToJson(e: WatchEvent): WatchEvent {
     currentFile: e.currentFile,
     raw: e.raw,
   };
-  if (e.event === 'error') Object.assign(line, {code: e.code ?? null, message: e.message ?? '', exitCode: e.exitCode ?? 1});
-  return line;
+  if (e.event === 'error') return {...line, event: e.event, code: e.code, message: e.message, exitCode: e.exitCode};
+  if (e.event === 'done') return e.message === undefined ? {...line, event: e.event} : {...line, event: e.event, message: e.message};
+  return {...line, event: e.event};
 }

@@ -8,6 +8,9 @@ export const ExitCode = {
   rateLimited: 5,
   failure: 6,
   timeout: 7,
+  /** finished, but some items failed (a remote upload's URL ended in status "error") */
+  partial: 8,
+  sighup: 129,
   sigint: 130,
   sigterm: 143,
 } as const;
@@ -16,7 +19,7 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 /**
  * With several jobs the run's exit code is the highest among them, except that an interruption
- * (130/143) always wins: it is higher anyway.
+ * (129/130/143) always wins: it is higher anyway.
  */
 export function combineExitCodes(codes: readonly number[]): number {
   return codes.reduce((a, b) => Math.max(a, b), 0);

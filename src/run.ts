@@ -3,12 +3,12 @@ import type {Env} from './env.js';
 import type {WatchOptions} from './options.js';
 import {combineExitCodes, ExitCode} from './exit-codes.js';
 import {createClient, HostResolveError, type ApiClient} from './api/client.js';
-import type {WatchEvent} from './events.js';
+import {eventFactory, NO_STATUS, type ErrorEvent, type JobKind} from './events.js';
 import {merge} from './merge.js';
 import type {Renderer} from './render/renderer.js';
 import {watch, type LoopEvent} from './watch.js';
 
-const METHOD = {upload: 'uploadprogress', zip: 'savezipprogress'} as const;
+const METHOD = {upload: 'uploadprogress', zip: 'savezipprogress', extract: 'extractarchiveprogress'} as const;
 
 /** What a run needs to know: the jobs, the server, the credentials and the timing (not the output). */
 export type RunOptions = Omit<WatchOptions, 'output' | 'color'>;
@@ -35,7 +35,7 @@ export async function* watchJobsEvents(options: RunOptions, env: Pick<Env, 'cloc
   try {
     const jobs = options.jobs.map(({kind, hash}) => {
       const method = METHOD[kind];
-      const body = client.formBody({progresshash: hash});
+      const body = formBodies(client, hash);
       const spec = {
         kind,
         hash,
@@ -46,7 +46,7 @@ export async function* watchJobsEvents(options: RunOptions, env: Pick<Env, 'cloc
         timeoutMs: options.timeoutMs,
         stallMs: options.stallMs,
       };
-      return watch(spec, {poll: (pollSignal) => client.call(method, body, pollSignal), clock: env.clock, random: env.random, startedAt, signal});
+      return watch(spec, {poll: (pollSignal, params) => client.call(method, body(params), pollSignal), clock: env.clock, random: env.random, startedAt, signal});
     });
     yield* merge<LoopEvent>(jobs);
   } finally {
@@ -60,7 +60,7 @@ export async function runWatch(options: WatchOptions, env: Env, renderer: Render
   try {
     for await (const event of watchJobsEvents(options, env, signal)) {
       if (event.event === 'done') exitCodes.push(ExitCode.ok);
-      if (event.event === 'error') exitCodes.push(event.exitCode ?? ExitCode.bug);
+      if (event.event === 'error') exitCodes.push(event.exitCode);
       renderer.handle(event);
     }
   } finally {
@@ -69,24 +69,23 @@ export async function runWatch(options: WatchOptions, env: Env, renderer: Render
   return combineExitCodes(exitCodes);
 }
 
-function unresolvedEvent(kind: WatchEvent['kind'], hash: string, host: string, elapsed: number, error: HostResolveError): WatchEvent {
-  return {
-    event: 'error',
-    kind,
-    hash,
-    host,
-    elapsed,
-    bytes: null,
-    totalBytes: null,
-    files: null,
-    totalFiles: null,
-    percent: null,
-    rate: null,
-    eta: null,
-    currentFile: null,
-    raw: null,
-    code: null,
-    message: error.message,
-    exitCode: error.exitCode,
+function unresolvedEvent(kind: JobKind, hash: string, host: string, elapsed: number, error: HostResolveError): ErrorEvent {
+  return eventFactory({kind, hash, host}).error(elapsed, NO_STATUS, {code: null, message: error.message, exitCode: error.exitCode});
+}
+
+/**
+ * A job's form body for its poll's params: the same string while the params are the same (an
+ * upload's and a zip's never change; an extraction's `lines` does as its output grows).
+ */
+function formBodies(client: ApiClient, hash: string): (params: Record<string, string>) => string {
+  let lastKey: string | undefined;
+  let lastBody = '';
+  return (params) => {
+    const key = Object.values(params).join('\0');
+    if (key !== lastKey) {
+      lastKey = key;
+      lastBody = client.formBody({progresshash: hash, ...params});
+    }
+    return lastBody;
   };
 }

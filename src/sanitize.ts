@@ -1,3 +1,5 @@
+import {stringifyJson} from './json.js';
+
 /**
  * Characters that must never reach a terminal raw: C0 and C1 controls (ESC, CSI, OSC, BEL...), DEL,
  * and the Unicode bidi overrides and isolates that can make a file name read backwards.
@@ -18,6 +20,6 @@ export function sanitize(text: string, maxLength = 200): string {
  * JSON.stringify escapes C0 controls but not DEL, C1 controls or bidi characters. This escapes
  * them as \uXXXX too: still the same JSON value, but safe when a line is shown in a terminal.
  */
-export function terminalSafeJson(value: unknown): string {
-  return JSON.stringify(value).replace(UNSAFE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+export function terminalSafeJson(value: unknown, exact = false): string {
+  return stringifyJson(value, exact).replace(UNSAFE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

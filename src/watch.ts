@@ -1,7 +1,7 @@
 import type {Clock} from './env.js';
-import type {JobKind, ProgressNumbers, WatchEvent} from './events.js';
+import {eventFactory, type ErrorEvent, type JobKind, type OutputEvent, type ProgressNumbers, type StatusFields, type WatchEvent} from './events.js';
 import {ExitCode} from './exit-codes.js';
-import {decodeProgress, sameNumbers, type Progress, type RawAnswer} from './api/decode.js';
+import {progressDecoder, sameNumbers, type Progress, type RawAnswer} from './api/decode.js';
 import type {Outcome} from './api/outcome.js';
 import {formatDuration} from './duration.js';
 import {RateMeter, eta} from './rate.js';
@@ -31,8 +31,11 @@ export interface Interruption {
 }
 
 export interface WatchDeps {
-  /** One request for this job's progress. Must not throw; must end soon after `signal` aborts. */
-  poll(signal: AbortSignal): Promise<Outcome>;
+  /**
+   * One request for this job's progress, with `params` added to the progresshash (extract: `lines`).
+   * Must not throw; must end soon after `signal` aborts.
+   */
+  poll(signal: AbortSignal, params: Record<string, string>): Promise<Outcome>;
   clock: Clock;
   random(): number;
   /** clock time the run started: `elapsed` and `--timeout` count from it */
@@ -52,6 +55,7 @@ export interface RetryNotice {
 }
 
 export type LoopEvent = WatchEvent | RetryNotice;
+export type {OutputEvent};
 
 const EMPTY: ProgressNumbers = {bytes: null, totalBytes: null, files: null, totalFiles: null, percent: null, currentFile: null};
 
@@ -61,14 +65,30 @@ export function backoffMs(attempt: number, intervalMs: number, random: () => num
   return ceiling / 2 + random() * (ceiling / 2);
 }
 
+export const RECORD_GONE_MESSAGE = 'every byte was received, then pCloud dropped the record before a poll saw the final answer (finished: true)';
+
 function notFoundMessage(spec: JobSpec, seen: boolean, waitedMs: number): {message: string; hint?: string} {
-  const what = spec.kind === 'upload' ? 'upload' : 'zip';
+  const what = spec.kind;
   if (seen) return {message: `the ${what} vanished before it finished (not found for ${formatDuration(waitedMs)})`};
   const message = `${what} not found after waiting ${formatDuration(waitedMs)}`;
   if (spec.kind === 'upload' && spec.genericHost) {
     return {message, hint: `${spec.host} fronts many machines and only the one receiving the upload knows it: upload to and poll the host that \`pcloud-progress server\` prints`};
   }
+  if (spec.kind === 'zip') {
+    return {
+      message,
+      hint: `savezip may have refused the job (pCloud answers 2003 "Access denied" to some tokens): check savezip's own answer, and that it was started with this progresshash on ${spec.host}`,
+    };
+  }
   return {message, hint: `check the progresshash and that the ${what} was started with it on ${spec.host}`};
+}
+
+/** `2 of 5 URLs failed: https://a.example/x.bin, ...` (URLs without their query: see displayUrl). */
+function failedUrlsMessage(progress: Progress): string {
+  const failed = progress.failedUrls;
+  const shown = failed.slice(0, 3).join(', ') + (failed.length > 3 ? `, and ${failed.length - 3} more` : '');
+  const of = progress.totalFiles === null ? '' : ` of ${progress.totalFiles}`;
+  return `remote upload finished, but ${failed.length}${of} ${failed.length === 1 && of === '' ? 'URL' : 'URLs'} failed: ${shown}`;
 }
 
 /**
@@ -78,6 +98,7 @@ function notFoundMessage(spec: JobSpec, seen: boolean, waitedMs: number): {messa
 export async function* watch(spec: JobSpec, deps: WatchDeps): AsyncGenerator<LoopEvent, void, undefined> {
   const {clock, signal} = deps;
   const meter = new RateMeter();
+  const decoder = progressDecoder(spec.kind);
   const deadline = spec.timeoutMs > 0 ? deps.startedAt + spec.timeoutMs : Infinity;
   let last: Progress | undefined;
   let lastRaw: RawAnswer | null = null;
@@ -86,34 +107,22 @@ export async function* watch(spec: JobSpec, deps: WatchDeps): AsyncGenerator<Loo
   let failures = 0;
   let lastMoveAt: number | undefined;
 
-  const event = (name: WatchEvent['event'], numbers: ProgressNumbers, now: number, extra: Partial<WatchEvent> = {}): WatchEvent => {
+  const events = eventFactory(spec);
+  const elapsed = (now: number): number => Math.round(now - deps.startedAt) / 1000; // whole ms
+  const fields = (numbers: ProgressNumbers, finished = false): StatusFields => {
     const rate = meter.rate;
-    return {
-      event: name,
-      kind: spec.kind,
-      hash: spec.hash,
-      host: spec.host,
-      elapsed: Math.round(now - deps.startedAt) / 1000,
-      bytes: numbers.bytes,
-      totalBytes: numbers.totalBytes,
-      files: numbers.files,
-      totalFiles: numbers.totalFiles,
-      percent: numbers.percent,
-      rate: rate === null ? null : Math.round(rate),
-      eta: name === 'done' ? 0 : roundEta(eta(numbers.bytes, numbers.totalBytes, rate)),
-      currentFile: numbers.currentFile,
-      raw: lastRaw,
-      ...extra,
-    };
+    // done: nothing left, unless nothing could ever be told (an extraction has no total)
+    const secondsLeft = finished ? (numbers.percent === null ? null : 0) : roundEta(eta(numbers.bytes, numbers.totalBytes, rate));
+    return {...numbersOf(numbers), rate: rate === null ? null : Math.round(rate), eta: secondsLeft, raw: lastRaw};
   };
-  const failure = (now: number, exitCode: number, code: number | null, message: string, hint?: string): WatchEvent =>
-    event('error', last ?? EMPTY, now, {code, message: hint === undefined ? message : `${message}; ${hint}`, exitCode});
+  const failure = (now: number, exitCode: number, code: number | null, message: string, hint?: string): ErrorEvent =>
+    events.error(elapsed(now), fields(last ?? EMPTY), {code, message: hint === undefined ? message : `${message}; ${hint}`, exitCode});
   const stalled = (now: number): boolean => spec.stallMs > 0 && lastMoveAt !== undefined && now - lastMoveAt >= spec.stallMs;
 
   for (;;) {
     const timeLeft = deadline - clock.now();
     if (signal.aborted || timeLeft <= 0) break;
-    const outcome = await pollUntil(deps, timeLeft);
+    const outcome = await pollUntil(deps, timeLeft, decoder.pollParams());
     const now = clock.now();
     if (signal.aborted || now >= deadline) break;
 
@@ -123,22 +132,35 @@ export async function* watch(spec: JobSpec, deps: WatchDeps): AsyncGenerator<Loo
       failures = 0;
       notFoundSince = undefined;
       lastRaw = outcome.raw;
-      const progress = decodeProgress(spec.kind, outcome.raw);
+      const progress = decoder.decode(outcome.raw);
+      if (progress.newLines.length > 0) {
+        yield events.output(elapsed(now), progress.newLines);
+      }
       meter.update(now, progress.bytes);
       if (!last || progress.bytes !== last.bytes || progress.files !== last.files) lastMoveAt = now;
       const changed = !last || !sameNumbers(progress, last);
       last = progress;
-      if (progress.done) {
-        yield event('done', progress, now);
+      if (progress.done && progress.failedUrls.length > 0) {
+        yield failure(now, ExitCode.partial, null, failedUrlsMessage(progress));
         return;
       }
-      if (changed) yield event('progress', progress, now);
+      if (progress.done) {
+        yield events.done(elapsed(now), fields(progress, true));
+        return;
+      }
+      if (changed) yield events.progress(elapsed(now), fields(progress));
     } else if (outcome.type === 'notFound') {
       failingSince = undefined;
       failures = 0;
+      if (spec.kind === 'upload' && last?.allBytesSeen) {
+        // pCloud dropped the record of an upload whose every byte had arrived, before a poll saw
+        // `finished` (how long it keeps one is undocumented): that upload is done, not vanished.
+        yield events.done(elapsed(now), fields({...last, percent: 100, currentFile: null}, true), RECORD_GONE_MESSAGE);
+        return;
+      }
       notFoundSince ??= last ? now : deps.startedAt;
       if (!last) lastRaw = outcome.raw;
-      yield event('waiting', last ?? EMPTY, now);
+      yield events.waiting(elapsed(now), fields(last ?? EMPTY));
       const waited = now - notFoundSince;
       if (waited >= spec.waitMs) {
         const {message, hint} = notFoundMessage(spec, last !== undefined, waited);
@@ -174,6 +196,11 @@ export async function* watch(spec: JobSpec, deps: WatchDeps): AsyncGenerator<Loo
   }
 }
 
+/** Only the contract's numbers of a Progress (it holds more). */
+function numbersOf(n: ProgressNumbers): ProgressNumbers {
+  return {bytes: n.bytes, totalBytes: n.totalBytes, files: n.files, totalFiles: n.totalFiles, percent: n.percent, currentFile: n.currentFile};
+}
+
 function roundEta(seconds: number | null): number | null {
   return seconds === null ? null : Math.round(seconds * 10) / 10;
 }
@@ -182,16 +209,16 @@ function roundEta(seconds: number | null): number | null {
 const POLL_SETTLED = Object.freeze({settled: true});
 
 /** One poll, abandoned when the run is interrupted or `timeLeftMs` (on the injected clock) runs out. */
-async function pollUntil(deps: WatchDeps, timeLeftMs: number): Promise<Outcome> {
+async function pollUntil(deps: WatchDeps, timeLeftMs: number, params: Record<string, string>): Promise<Outcome> {
   // No deadline (the default): the run's own signal is all the request needs.
-  if (!Number.isFinite(timeLeftMs)) return deps.poll(deps.signal);
+  if (!Number.isFinite(timeLeftMs)) return deps.poll(deps.signal, params);
   const request = new AbortController();
   const abort = (): void => request.abort(POLL_SETTLED);
   deps.signal.addEventListener('abort', abort, {once: true});
   // the sleep ends early when the request settles: no timer outlives the poll
   void deps.clock.sleep(timeLeftMs, request.signal).then(abort);
   try {
-    return await deps.poll(request.signal);
+    return await deps.poll(request.signal, params);
   } finally {
     abort();
     deps.signal.removeEventListener('abort', abort);

@@ -5,7 +5,7 @@ import {classifyAnswer, classifyBody} from '../src/api/outcome.js';
 describe('decodeProgress (upload)', () => {
   it('maps the doc example', () => {
     const raw = {currentfile: 'Simple file', currentfileuploaded: 4199743, result: 0, total: 7768889, filenumber: 1, uploaded: 4199936, finished: false, files: []};
-    expect(decodeProgress('upload', raw)).toEqual({bytes: 4199936, totalBytes: 7768889, files: 0, totalFiles: null, percent: (4199936 / 7768889) * 100, currentFile: 'Simple file', done: false});
+    expect(decodeProgress('upload', raw)).toEqual({bytes: 4199936, totalBytes: 7768889, files: 0, totalFiles: null, percent: (4199936 / 7768889) * 100, currentFile: 'Simple file', done: false, failedUrls: [], allBytesSeen: false, newLines: []});
   });
 
   it('is done on finished: true, at 100%, without a current file', () => {
@@ -35,7 +35,7 @@ describe('decodeProgress (upload)', () => {
 describe('decodeProgress (zip)', () => {
   it('maps the doc example, percent by bytes', () => {
     const raw = {result: 0, files: 34, totalfiles: 129, bytes: 263473, totalbytes: 54750979};
-    expect(decodeProgress('zip', raw)).toEqual({bytes: 263473, totalBytes: 54750979, files: 34, totalFiles: 129, percent: (263473 / 54750979) * 100, currentFile: null, done: false});
+    expect(decodeProgress('zip', raw)).toEqual({bytes: 263473, totalBytes: 54750979, files: 34, totalFiles: 129, percent: (263473 / 54750979) * 100, currentFile: null, done: false, failedUrls: [], allBytesSeen: false, newLines: []});
   });
   it('uses files when totalbytes is 0, and 0 of 0 is done', () => {
     expect(decodeProgress('zip', {files: 1, totalfiles: 4, bytes: 0, totalbytes: 0}).percent).toBe(25);

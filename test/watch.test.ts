@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import type {Outcome} from '../src/api/outcome.js';
-import type {WatchEvent} from '../src/events.js';
+import type {FinalEvent, StatusEvent} from '../src/events.js';
 import {backoffMs, watch, type JobSpec, type LoopEvent} from '../src/watch.js';
 import {collect, FakeClock} from './helpers/fake-clock.js';
 
@@ -37,7 +37,7 @@ async function run(spec: Partial<JobSpec>, answers: (Outcome | null)[], options:
   const source = scripted(clock, answers, options.latencyMs);
   if (options.abortAt !== undefined) void clock.sleep(options.abortAt).then(() => controller.abort(options.reason));
   const events = await clock.run(collect(watch({...SPEC, ...spec}, {poll: source.poll, clock, random: () => 0.5, startedAt: 0, signal: controller.signal})));
-  return {events, polls: source.polls, clock, last: events.at(-1) as WatchEvent};
+  return {events, polls: source.polls, clock, last: events.at(-1) as FinalEvent};
 }
 
 const names = (events: LoopEvent[]): string[] => events.map((e) => e.event);
@@ -47,7 +47,7 @@ describe('watch', () => {
     const {events, polls} = await run({}, [notFound, notFound, upload(0, 1000), upload(500, 1000), finished(1000)]);
     expect(names(events)).toEqual(['waiting', 'waiting', 'progress', 'progress', 'done']);
     expect(polls).toEqual([0, 1000, 2000, 3000, 4000]);
-    const [, , first, second, done] = events as WatchEvent[];
+    const [, , first, second, done] = events as StatusEvent[];
     expect(first).toMatchObject({bytes: 0, totalBytes: 1000, percent: 0, files: 0, currentFile: 'a.bin', rate: null, eta: null, elapsed: 2});
     expect(second).toMatchObject({bytes: 500, percent: 50, rate: 500, eta: 1});
     expect(done).toMatchObject({event: 'done', percent: 100, bytes: 1000, files: 1, currentFile: null, eta: 0, elapsed: 4});
@@ -117,7 +117,7 @@ describe('watch', () => {
   it('knows a zip is done at files == totalfiles, also 0 of 0', async () => {
     const zip = (files: number, totalfiles: number, bytes: number, totalbytes: number): Outcome => ({type: 'answer', raw: {result: 0, files, totalfiles, bytes, totalbytes}});
     const {events} = await run({kind: 'zip'}, [zip(0, 2, 0, 100), zip(1, 2, 40, 100), zip(2, 2, 100, 100)]);
-    expect(events.map((e) => (e as WatchEvent).percent)).toEqual([0, 40, 100]);
+    expect(events.map((e) => (e as StatusEvent).percent)).toEqual([0, 40, 100]);
     expect((await run({kind: 'zip'}, [zip(0, 0, 0, 0)])).events).toEqual([expect.objectContaining({event: 'done', percent: 100, files: 0, totalFiles: 0})]);
   });
 });

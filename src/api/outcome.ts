@@ -1,5 +1,6 @@
 import {ExitCode} from '../exit-codes.js';
 import type {RawAnswer} from './decode.js';
+import {parseJson} from '../json.js';
 
 /**
  * What one request came to, classified by the contract's failure table. The polling loop only
@@ -39,7 +40,7 @@ export function classifyAnswer(raw: RawAnswer): Outcome {
 export function classifyBody(text: string): Outcome {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parseJson(text);
   } catch {
     const what = text.trim() === '' ? 'an empty body' : /^\s*</.test(text) ? 'an HTML page' : 'a body that is not JSON';
     return {type: 'transient', code: null, message: `malformed answer: ${what}`};

@@ -5,6 +5,7 @@ import {isLoopback, parseHost, type Host} from '../host.js';
 import {resolveConnection, resolveOutput, type RawOptions} from '../options.js';
 import {sanitize, terminalSafeJson} from '../sanitize.js';
 import type {RawAnswer} from '../api/decode.js';
+import {mayHoldExactNumbers} from '../json.js';
 
 class ServerError extends Error {
   constructor(
@@ -52,7 +53,7 @@ export async function serverCommand(raw: RawOptions, env: Env): Promise<number> 
     const machine = namedHost(api, connection.host, 'getapiserver');
     const current = await ask(await clientFor(machine), 'currentserver');
     const pinned = namedHost(current.hostname, machine, 'currentserver');
-    env.stdout.write(json ? `${terminalSafeJson(current)}\n` : `${pinned.label}\n`);
+    env.stdout.write(json ? `${terminalSafeJson(current, mayHoldExactNumbers(current))}\n` : `${pinned.label}\n`);
     return ExitCode.ok;
   } catch (error) {
     if (error instanceof ServerError) {

@@ -1,5 +1,6 @@
 import type {OutStream} from '../env.js';
 import {eventToJson} from '../events.js';
+import {mayHoldExactNumbers} from '../json.js';
 import {sanitize, terminalSafeJson} from '../sanitize.js';
 import type {Renderer} from './renderer.js';
 import {jobLabel} from './renderer.js';
@@ -9,7 +10,7 @@ export function ndjsonRenderer(stdout: OutStream, stderr: OutStream, isClosed: (
   return {
     handle(e) {
       if (e.event === 'retry' || isClosed()) return;
-      stdout.write(`${terminalSafeJson(eventToJson(e))}\n`);
+      stdout.write(`${terminalSafeJson(eventToJson(e), e.event !== 'output' && mayHoldExactNumbers(e.raw))}\n`);
       if (e.event === 'error' && e.exitCode !== 0) {
         stderr.write(`pcloud-progress: ${jobLabel(e.kind, e.hash)}: ${sanitize(e.message ?? 'failed', 1000)}\n`);
       }

@@ -1,5 +1,5 @@
 import type {Clock, OutStream} from '../env.js';
-import type {WatchEvent} from '../events.js';
+import type {StatusEvent} from '../events.js';
 import {formatSeconds} from '../format.js';
 import {sanitize} from '../sanitize.js';
 import type {LoopEvent} from '../watch.js';
@@ -16,7 +16,7 @@ interface JobState {
   waitingSince: number | undefined;
   lastWaitingLineAt: number;
   lastRetryLineAt: number;
-  firstProgress: WatchEvent | undefined;
+  firstProgress: StatusEvent | undefined;
 }
 
 /**

@@ -2,7 +2,7 @@ import cliProgress from 'cli-progress';
 import {Chalk, supportsColorStderr, type ChalkInstance} from 'chalk';
 import ora, {type Ora} from 'ora';
 import type {Clock, OutStream} from '../env.js';
-import type {WatchEvent} from '../events.js';
+import type {StatusEvent} from '../events.js';
 import {formatBytes, formatPercent, formatRate, formatSeconds} from '../format.js';
 import {sanitize} from '../sanitize.js';
 import type {LoopEvent} from '../watch.js';
@@ -23,8 +23,8 @@ const LABEL_SHARE = 0.4;
 interface Job {
   label: string;
   state: 'waiting' | 'progress' | 'done' | 'error';
-  last: WatchEvent | undefined;
-  first: WatchEvent | undefined;
+  last: StatusEvent | undefined;
+  first: StatusEvent | undefined;
   waitingSince: number | undefined;
   retry: string | undefined;
   bar: cliProgress.SingleBar | undefined;
@@ -48,7 +48,7 @@ function fit(parts: string[], name: string | null, width: number): string {
 }
 
 /** `#2 screencast.mp4`: the upload's current file number (pCloud's `filenumber`) and name. */
-function currentFileText(e: WatchEvent): string | null {
+function currentFileText(e: StatusEvent): string | null {
   if (e.currentFile === null) return null;
   const number = e.raw?.filenumber;
   return `#${typeof number === 'number' && Number.isInteger(number) && number > 0 ? number : (e.files ?? 0) + 1} ${e.currentFile}`;
@@ -176,7 +176,7 @@ export function ttyRenderer(stderr: OutStream, clock: Clock, options: TtyOptions
       return `${chalk.green('✔')} ${job.label}: ${describeDone(e, active, job.first?.bytes ?? null)}`;
     }
     const at = e.percent === null ? '' : ` at ${Math.floor(e.percent)}%`;
-    return `${chalk.red('✖')} ${job.label}: ${chalk.red(`error${at}`)}: ${sanitize(e.message ?? 'failed', 1000)}`;
+    return `${chalk.red('✖')} ${job.label}: ${chalk.red(`error${at}`)}: ${sanitize(e.event === 'error' ? e.message : 'no answer', 1000)}`;
   };
 
   stderr.on?.('resize', () => {
@@ -189,6 +189,7 @@ export function ttyRenderer(stderr: OutStream, clock: Clock, options: TtyOptions
   return {
     handle(e) {
       if (ended) return;
+      if (e.event === 'output') return; // an extraction's lines: shown with its counts (below)
       const job = jobOf(e);
       if (e.event === 'retry') {
         job.retry = e.message;
