@@ -27,12 +27,19 @@ function connectionOptions(command: Command): Command {
     .option('--request-timeout <duration>', 'abandon and retry a request with no full answer by then', DEFAULTS.requestTimeout);
 }
 
+/** What each watch command watches, how it is polled, and what started the job. */
+const JOBS: Record<JobKind, {what: string; method: string; startedBy: string}> = {
+  upload: {what: 'an upload or a remote upload', method: 'uploadprogress', startedBy: 'uploadfile or downloadfile'},
+  zip: {what: 'a server-side zip', method: 'savezipprogress', startedBy: 'savezip'},
+  extract: {what: 'an archive extraction', method: 'extractarchiveprogress', startedBy: 'extractarchive (or the one it answered)'},
+};
+
 function watchCommand(program: Command, kind: JobKind, run: (kind: JobKind, hashes: string[], raw: RawOptions) => Promise<number>): void {
-  const method = kind === 'upload' ? 'uploadprogress' : 'savezipprogress';
+  const {what, method, startedBy} = JOBS[kind];
   const command = program
     .command(kind)
-    .summary(`watch ${kind === 'upload' ? 'an upload' : 'a server-side zip'} (polls ${method})`)
-    .argument('<progresshash...>', `the progresshash given to ${kind === 'upload' ? 'uploadfile' : 'savezip'} (several: watched at once)`);
+    .summary(`watch ${what} (polls ${method})`)
+    .argument('<progresshash...>', `the progresshash given to ${startedBy} (several: watched at once)`);
   connectionOptions(command)
     .option('--auth-file <path>', 'read an auth token from a file (- = stdin)')
     .option('--access-token-file <path>', 'read an OAuth 2.0 access token from a file (- = stdin)')
@@ -73,7 +80,7 @@ export async function main(argv: readonly string[], env: Env): Promise<number> {
   env.stdout.on?.('error', ignoreClosedPipe);
   env.stderr.on?.('error', ignoreClosedPipe);
   const program = new Command(NAME)
-    .description('Watch a pCloud upload or server-side zip live: bars on a terminal, NDJSON for scripts.')
+    .description('Watch a pCloud upload, server-side zip or archive extraction live: bars on a terminal, NDJSON for scripts.')
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .exitOverride()
@@ -93,7 +100,7 @@ Examples:
   ${NAME} zip zip-7 --json | jq .percent         # NDJSON for scripts
 
 Environment: PCLOUD_AUTH, PCLOUD_ACCESS_TOKEN, PCLOUD_API_HOST, PCLOUD_REGION, NO_COLOR, FORCE_COLOR, CI.
-Exit codes: 0 finished, 2 usage, 3 auth, 4 not found, 5 rate limited, 6 server/network, 7 timeout/stall, 130/143 interrupted.`,
+Exit codes: 0 finished, 1 internal error or output not written, 2 usage, 3 auth, 4 not found, 5 rate limited, 6 server/network, 7 timeout/stall, 8 some items failed, 129/130/143 interrupted.`,
     );
 
   const runWatchCommand = async (kind: JobKind, hashes: string[], raw: RawOptions): Promise<number> => {
@@ -102,6 +109,7 @@ Exit codes: 0 finished, 2 usage, 3 auth, 4 not found, 5 rate limited, 6 server/n
   };
   watchCommand(program, 'upload', runWatchCommand);
   watchCommand(program, 'zip', runWatchCommand);
+  watchCommand(program, 'extract', runWatchCommand);
   connectionOptions(program.command('server').summary('print a hostname pinned to one API machine (for upload + watch)'))
     .option('--json', 'print the whole answer as one JSON object')
     .addHelpText('after', `\nExample:\n  host=$(${NAME} server) && curl -F progresshash=h1 -F file=@big.bin "https://$host/uploadfile?auth=..." & ${NAME} upload h1 --host "$host"`)

@@ -40,6 +40,11 @@ export function plainRenderer(stderr: OutStream, clock: Clock): Renderer {
 
   return {
     handle(e) {
+      if (e.event === 'output') {
+        // an extraction's output: every line, once, as it comes (server text: sanitized)
+        for (const text of e.lines) line(e, sanitize(text, 1000));
+        return;
+      }
       const job = state(e);
       const now = clock.now();
       switch (e.event) {
