@@ -1,3 +1,4 @@
+import {constants, createReadStream, fstatSync, openSync} from 'node:fs';
 /** A writable the renderers write to: process.stdout/stderr, or a buffer in tests. */
 export interface OutStream {
   write(chunk: string): boolean;
@@ -26,7 +27,11 @@ export interface Env {
   vars: Readonly<Record<string, string | undefined>>;
   clock: Clock;
   random(): number;
-  readFile(path: string): Promise<string>;
+  /**
+   * A file read from its start, at most `maxBytes` of it; rejects if it cannot be opened. A FIFO
+   * nobody writes to yet is opened without blocking, so a reader can give up on it.
+   */
+  openRead(path: string, maxBytes: number): Promise<NodeJS.ReadableStream>;
   /** the file's permission bits, or undefined when it cannot be told */
   fileMode(path: string): Promise<number | undefined>;
   /** Calls `listener` on SIGINT/SIGTERM until the returned function is called. */
@@ -61,8 +66,17 @@ export function nodeEnv(): Env {
     vars: process.env,
     clock: realClock,
     random: Math.random,
-    // loaded when a token file is read, not at every start (node:fs/promises brings node:readline)
-    readFile: async (path) => (await import('node:fs/promises')).readFile(path, 'utf8'),
+    async openRead(path, maxBytes) {
+      // O_NONBLOCK: opening a FIFO with no writer would block a libuv thread (and process.exit with it)
+      const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+      const info = fstatSync(fd);
+      if (info.isFIFO() || info.isSocket()) {
+        // a pipe handle (epoll, not a thread): data when a writer writes, end when it closes
+        const {Socket} = await import('node:net');
+        return new Socket({fd, readable: true, writable: false});
+      }
+      return createReadStream('', {fd, start: 0, end: maxBytes - 1, highWaterMark: maxBytes});
+    },
     fileMode: async (path) => (await import('node:fs/promises')).stat(path).then((info) => info.mode & 0o777, () => undefined),
     onSignal(listener) {
       const onInt = (): void => listener('SIGINT');

@@ -2,24 +2,23 @@ import {nodeEnv, type Env} from './env.js';
 import {UsageError} from './errors.js';
 import {eventToJson, type JobKind, type WatchEvent} from './events.js';
 import {ExitCode} from './exit-codes.js';
-import {DEFAULT_HOSTS, parseHost} from './host.js';
-import {DEFAULTS, parseDurationOption, validateHash, type Credentials} from './options.js';
-import {watchJobsEvents, type RunOptions} from './run.js';
+import {resolveWatchOptions, type RawOptions} from './options.js';
+import {watchJobsEvents} from './run.js';
 import type {Interruption} from './watch.js';
 
 /** A duration: seconds as a number (`1.5`), or a string with units (`'250ms'`, `'2s'`, `'1m30s'`). */
 export type Duration = number | string;
 
 export interface WatchOptions {
-  /** API server: a hostname (`api7.pcloud.com`, https implied), `host:port`, or an origin URL. Plain `http://` only to loopback. Default: by `region`. */
+  /** API server: a hostname (`api7.pcloud.com`, https implied), `host:port`, or an origin URL. Plain `http://` only to loopback. Default: `$PCLOUD_API_HOST`, else by `region`. */
   host?: string;
-  /** Picks the default host: `us` (api.pcloud.com, the default) or `eu` (eapi.pcloud.com). */
+  /** Picks the default host: `us` (api.pcloud.com) or `eu` (eapi.pcloud.com). Default: `$PCLOUD_REGION`, else `us`. */
   region?: 'us' | 'eu';
   /** An auth token, sent in the POST body. Default: `$PCLOUD_AUTH`. */
   auth?: string;
   /** An OAuth 2.0 access token, sent as `Authorization: Bearer`; wins over `auth`. Default: `$PCLOUD_ACCESS_TOKEN`. */
   accessToken?: string;
-  /** Time between polls. Default 1 s. */
+  /** Time between polls. Default 1 s (at least 500 ms unless the host is on loopback). */
   interval?: Duration;
   /** How long the job may be "not found" before it appears, or after it vanished. Default 30 s. */
   wait?: Duration;
@@ -36,45 +35,47 @@ export interface WatchOptions {
 export {UsageError};
 export type {WatchEvent, JobKind};
 
-function durationMs(name: string, value: Duration | undefined, fallback: string, limits: {min: number; allowZero: boolean}): number {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) throw new UsageError(`bad ${name}: ${value}`);
-    return parseDurationOption(name, String(value), limits);
-  }
-  return parseDurationOption(name, value ?? fallback, limits);
+/** A Duration as the CLI's text: seconds as a number, or a string with units. */
+function durationText(name: string, value: Duration | undefined): string | undefined {
+  if (typeof value !== 'number') return value;
+  if (!Number.isFinite(value) || value < 0) throw new UsageError(`bad ${name}: ${value}`);
+  return String(value);
 }
 
-function credentialsOf(options: WatchOptions, env: Env['vars']): Credentials {
-  const accessToken = options.accessToken ?? (env.PCLOUD_ACCESS_TOKEN || undefined);
-  if (accessToken) return {type: 'accessToken', token: accessToken};
-  const auth = options.auth ?? (env.PCLOUD_AUTH || undefined);
-  if (auth) return {type: 'auth', token: auth};
-  throw new UsageError('no credentials: pass auth or accessToken, or set $PCLOUD_AUTH or $PCLOUD_ACCESS_TOKEN');
-}
-
-async function* watchJob(kind: JobKind, hash: string, options: WatchOptions, env: Env): AsyncGenerator<WatchEvent, void, undefined> {
-  // everything is checked before the first request, as the CLI does
-  validateHash(hash);
-  const region = options.region ?? 'us';
-  if (region !== 'us' && region !== 'eu') throw new UsageError(`bad region "${String(region)}": expected us or eu`);
-  const run: RunOptions = {
-    jobs: [{kind, hash}],
-    host: parseHost(options.host ?? DEFAULT_HOSTS[region]),
-    intervalMs: durationMs('interval', options.interval, DEFAULTS.interval, {min: 1, allowZero: false}),
-    waitMs: durationMs('wait', options.wait, DEFAULTS.wait, {min: 0, allowZero: true}),
-    timeoutMs: durationMs('timeout', options.timeout, DEFAULTS.timeout, {min: 1, allowZero: true}),
-    stallMs: durationMs('stall', options.stall, DEFAULTS.stall, {min: 1, allowZero: true}),
-    requestTimeoutMs: durationMs('requestTimeout', options.requestTimeout, DEFAULTS.requestTimeout, {min: 1, allowZero: false}),
-    credentials: credentialsOf(options, env.vars),
+/**
+ * The library's options -> the CLI's raw options, resolved by the CLI's own resolver: the same
+ * checks, defaults and environment variables (`$PCLOUD_API_HOST`, `$PCLOUD_REGION`, `$PCLOUD_AUTH`,
+ * `$PCLOUD_ACCESS_TOKEN`); an option given here wins over its variable.
+ */
+function rawOptions(options: WatchOptions): RawOptions {
+  return {
+    host: options.host,
+    region: options.region,
+    accessToken: options.accessToken,
+    auth: options.auth,
+    interval: durationText('interval', options.interval),
+    wait: durationText('wait', options.wait),
+    timeout: durationText('timeout', options.timeout),
+    stall: durationText('stall', options.stall),
+    requestTimeout: durationText('requestTimeout', options.requestTimeout),
+    json: true,
   };
+}
 
+async function* jobEvents(kind: JobKind, hash: string, options: WatchOptions, env: Env): AsyncGenerator<WatchEvent, void, undefined> {
+  // everything is checked before the first request, as the CLI does
+  const resolved = await resolveWatchOptions({jobs: [{kind, hash}]}, rawOptions(options), env).catch((error: unknown) => {
+    // the resolver names CLI flags (`--request-timeout`): name the library's options (`requestTimeout`)
+    if (error instanceof UsageError) error.message = error.message.replace(/--([a-z]+(?:-[a-z]+)*)/g, (_, flag: string) => flag.replace(/-([a-z])/g, (__, c: string) => c.toUpperCase()));
+    throw error;
+  });
   const controller = new AbortController();
   const interruption: Interruption = {exitCode: ExitCode.sigint, message: 'aborted'};
   const abort = (): void => controller.abort(interruption);
   if (options.signal?.aborted) abort();
   options.signal?.addEventListener('abort', abort, {once: true});
   try {
-    for await (const event of watchJobsEvents(run, env, controller.signal)) {
+    for await (const event of watchJobsEvents(resolved, env, controller.signal)) {
       if (event.event !== 'retry') yield eventToJson(event);
     }
   } finally {
@@ -93,10 +94,18 @@ async function* watchJob(kind: JobKind, hash: string, options: WatchOptions, env
  * ```
  */
 export function watchUpload(hash: string, options: WatchOptions = {}): AsyncIterable<WatchEvent> {
-  return watchJob('upload', hash, options, nodeEnv());
+  return jobEvents('upload', hash, options, nodeEnv());
 }
 
 /** Watches a savezip by its progresshash; see watchUpload. */
 export function watchZip(hash: string, options: WatchOptions = {}): AsyncIterable<WatchEvent> {
-  return watchJob('zip', hash, options, nodeEnv());
+  return jobEvents('zip', hash, options, nodeEnv());
+}
+
+/**
+ * Watches an archive extraction by the progresshash `extractarchive` answered (poll the `hostname`
+ * it answered too: `host`). Yields `output` events with the new lines between the others; see watchUpload.
+ */
+export function watchExtract(hash: string, options: WatchOptions = {}): AsyncIterable<WatchEvent> {
+  return jobEvents('extract', hash, options, nodeEnv());
 }

@@ -39,14 +39,16 @@ function watchCommand(program: Command, kind: JobKind, run: (kind: JobKind, hash
   const command = program
     .command(kind)
     .summary(`watch ${what} (polls ${method})`)
-    .argument('<progresshash...>', `the progresshash given to ${startedBy} (several: watched at once)`);
+    .argument('[progresshash...]', `the progresshash given to ${startedBy} (several: watched at once)`);
   connectionOptions(command)
+    .option('--hash-file <path>', 'more progresshashes, one a line (- = stdin; # comments)')
     .option('--auth-file <path>', 'read an auth token from a file (- = stdin)')
     .option('--access-token-file <path>', 'read an OAuth 2.0 access token from a file (- = stdin)')
     .option('--interval <duration>', 'time between polls', DEFAULTS.interval)
     .option('--wait <duration>', 'how long the job may be "not found" before it appears or after it vanished', DEFAULTS.wait)
     .option('--timeout <duration>', 'give up after this long in total (0 = never)', DEFAULTS.timeout)
     .option('--stall <duration>', 'give up when nothing moved for this long (0 = never)', DEFAULTS.stall)
+    .option('--connections <n>', 'keep-alive connections at the most, however many jobs', DEFAULTS.connections)
     .option('--json', 'NDJSON events on stdout, one object a line')
     .option('-q, --quiet', 'print nothing; the exit code tells')
     .option('--no-color', 'no colors (also NO_COLOR, TERM=dumb)')

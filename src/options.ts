@@ -2,7 +2,8 @@ import type {Env} from './env.js';
 import {envValue} from './env.js';
 import {UsageError} from './errors.js';
 import {parseDuration} from './duration.js';
-import {DEFAULT_HOSTS, parseHost, type Host} from './host.js';
+import {checkToken, MAX_TOKEN_FILE_BYTES, promptToken, readAll, readFirstLine, TOKEN_READ_TIMEOUT_MS} from './input.js';
+import {DEFAULT_HOSTS, isLoopback, parseHost, type Host} from './host.js';
 import type {JobKind} from './events.js';
 
 export type Region = keyof typeof DEFAULT_HOSTS;
@@ -17,6 +18,13 @@ export interface RawOptions {
   region?: string;
   authFile?: string;
   accessTokenFile?: string;
+  /** a token given as a value (the library, the demo): after the files, before the environment */
+  accessToken?: string;
+  auth?: string;
+  /** more progresshashes, one a line (`-` = stdin) */
+  hashFile?: string;
+  /** keep-alive connections at the most */
+  connections?: string;
   interval?: string;
   wait?: string;
   timeout?: string;
@@ -40,6 +48,8 @@ export interface Job {
 
 export interface WatchOptions extends ConnectionOptions {
   jobs: readonly Job[];
+  /** keep-alive connections at the most, whatever the number of jobs */
+  connections: number;
   credentials: Credentials;
   intervalMs: number;
   waitMs: number;
@@ -52,7 +62,13 @@ export interface WatchOptions extends ConnectionOptions {
   color: boolean;
 }
 
-export const DEFAULTS = {interval: '1', wait: '30', timeout: '0', stall: '0', requestTimeout: '10'} as const;
+export const DEFAULTS = {interval: '1', wait: '30', timeout: '0', stall: '0', requestTimeout: '10', connections: '4'} as const;
+/** Polls closer than this to a server that is not on loopback are how a client gets banned. */
+export const MIN_REMOTE_INTERVAL_MS = 500;
+/** A pool larger than this is a flood, not a watch. */
+export const MAX_CONNECTIONS = 64;
+/** A hash file is read this far at the most (10 000 hashes of 128 characters fit). */
+export const MAX_HASH_FILE_BYTES = 2 * 1024 * 1024;
 const MAX_DURATION_MS = 2 ** 31 - 1; // setTimeout's limit, about 24.8 days
 const PROGRESSHASH = /^[\x21-\x7e]{1,128}$/;
 
@@ -88,41 +104,37 @@ export function resolveConnection(raw: RawOptions, env: Env): ConnectionOptions 
   return {host, requestTimeoutMs};
 }
 
-async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
-  let text = '';
-  stdin.setEncoding('utf8');
-  for await (const chunk of stdin) text += chunk as string;
-  return text;
-}
-
-async function readTokenFile(option: string, path: string, env: Env): Promise<string> {
+/** A token from a file, or from stdin with `-`: the first line only, a few KiB at the most, never waited on forever. */
+async function readTokenFile(option: string, path: string, env: Env, waitMs: number): Promise<string> {
   const where = path === '-' ? 'standard input' : `the file given to --${option}`;
-  let text: string;
+  if (path === '-' && (env.stdin as {isTTY?: boolean}).isTTY) return checkToken(await promptToken(env, `--${option}`), where);
+  let stream: NodeJS.ReadableStream;
   try {
-    text = path === '-' ? await readStdin(env.stdin) : await env.readFile(path);
+    stream = path === '-' ? env.stdin : await env.openRead(path, MAX_TOKEN_FILE_BYTES);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(`cannot read ${where}${code ? ` (${code})` : ''}`);
   }
-  const token = text.trim();
-  if (token === '') throw new UsageError(`${where} is empty: expected a token`);
+  const token = checkToken(await readFirstLine(stream, where, waitMs, env.clock), where);
   const mode = path === '-' ? undefined : await env.fileMode(path);
   if (mode !== undefined && (mode & 0o077) !== 0) {
-    env.stderr.write(`pcloud-progress: warning: ${path} can be read by other users (mode ${mode.toString(8).padStart(3, '0')}); chmod 600 it
-`);
+    env.stderr.write(`pcloud-progress: warning: ${path} can be read by other users (mode ${mode.toString(8).padStart(3, '0')}); chmod 600 it\n`);
   }
-  if (/[\s\x00-\x1f\x7f]/.test(token)) throw new UsageError(`${where} must hold one token on one line`);
   return token;
 }
 
 /** The first of --access-token-file, --auth-file, $PCLOUD_ACCESS_TOKEN, $PCLOUD_AUTH. */
-export async function resolveCredentials(raw: RawOptions, env: Env): Promise<Credentials> {
-  if (raw.accessTokenFile !== undefined) return {type: 'accessToken', token: await readTokenFile('access-token-file', raw.accessTokenFile, env)};
-  if (raw.authFile !== undefined) return {type: 'auth', token: await readTokenFile('auth-file', raw.authFile, env)};
+export async function resolveCredentials(raw: RawOptions, env: Env, timeoutMs = 0): Promise<Credentials> {
+  // a token that does not come is not waited on past --timeout either
+  const waitMs = timeoutMs > 0 ? Math.min(timeoutMs, TOKEN_READ_TIMEOUT_MS) : TOKEN_READ_TIMEOUT_MS;
+  if (raw.accessTokenFile !== undefined) return {type: 'accessToken', token: await readTokenFile('access-token-file', raw.accessTokenFile, env, waitMs)};
+  if (raw.authFile !== undefined) return {type: 'auth', token: await readTokenFile('auth-file', raw.authFile, env, waitMs)};
+  if (raw.accessToken !== undefined && raw.accessToken !== '') return {type: 'accessToken', token: checkToken(raw.accessToken, 'the access token given')};
+  if (raw.auth !== undefined && raw.auth !== '') return {type: 'auth', token: checkToken(raw.auth, 'the auth token given')};
   const accessToken = envValue(env.vars, 'PCLOUD_ACCESS_TOKEN');
-  if (accessToken !== undefined) return {type: 'accessToken', token: accessToken.trim()};
+  if (accessToken !== undefined) return {type: 'accessToken', token: checkToken(accessToken, '$PCLOUD_ACCESS_TOKEN')};
   const auth = envValue(env.vars, 'PCLOUD_AUTH');
-  if (auth !== undefined) return {type: 'auth', token: auth.trim()};
+  if (auth !== undefined) return {type: 'auth', token: checkToken(auth, '$PCLOUD_AUTH')};
   throw new UsageError('no credentials: set $PCLOUD_AUTH or $PCLOUD_ACCESS_TOKEN, or use --auth-file / --access-token-file');
 }
 
@@ -137,27 +149,85 @@ export function colorAllowed(raw: RawOptions, env: Env): boolean {
   return env.vars.TERM !== 'dumb';
 }
 
+/** The hashes of --hash-file: one a line; blank lines and `#` comments are skipped. */
+async function readHashFile(path: string, env: Env, waitMs: number): Promise<string[]> {
+  const where = path === '-' ? 'standard input' : 'the file given to --hash-file';
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = path === '-' ? env.stdin : await env.openRead(path, MAX_HASH_FILE_BYTES);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read ${where}${code ? ` (${code})` : ''}`);
+  }
+  const text = await readAll(stream, where, MAX_HASH_FILE_BYTES, waitMs, env.clock);
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+function parseConnections(text: string): number {
+  const count = Number(text);
+  if (!/^\d+$/.test(text.trim()) || count < 1 || count > MAX_CONNECTIONS) {
+    throw new UsageError(`bad --connections "${text.slice(0, 20)}": expected a whole number from 1 to ${MAX_CONNECTIONS}`);
+  }
+  return count;
+}
+
+/** A poll interval a remote server will not take for a flood (loopback: anything from 1 ms). */
+function checkInterval(intervalMs: number, host: Host, given: string): number {
+  if (intervalMs >= MIN_REMOTE_INTERVAL_MS || isLoopback(host.hostname)) return intervalMs;
+  throw new UsageError(
+    `--interval ${given} is too short for ${host.label}: at least ${MIN_REMOTE_INTERVAL_MS}ms against a server that is not on loopback (pCloud rate-limits quick polls)`,
+  );
+}
+
+/** What to watch: the jobs named, and the kind of those --hash-file lists (the command's). */
+export interface WatchRequest {
+  jobs: readonly Job[];
+  hashFileKind?: JobKind;
+}
+
 /**
- * argv's strings -> frozen WatchOptions. Everything that can be wrong with the input is found
- * here, before any request: the contract promises no request on a usage error.
+ * argv's strings -> frozen WatchOptions, for the CLI, the library and the demo alike. Everything
+ * that can be wrong with the input is found here, before any request: the contract promises no
+ * request on a usage error.
  */
-export async function resolveWatchOptions(kind: JobKind, hashes: readonly string[], raw: RawOptions, env: Env): Promise<WatchOptions> {
-  if (hashes.length === 0) throw new UsageError('missing progresshash');
-  hashes.forEach(validateHash);
-  const jobs = [...new Set(hashes)].map((hash) => ({kind, hash}));
+export async function resolveWatchOptions(request: WatchRequest, raw: RawOptions, env: Env): Promise<WatchOptions> {
+  if (raw.hashFile === '-' && (raw.authFile === '-' || raw.accessTokenFile === '-')) throw new UsageError('standard input cannot hold both the hashes and the token');
   const connection = resolveConnection(raw, env);
   const output = resolveOutput(raw);
+  const interval = raw.interval ?? DEFAULTS.interval;
+  const intervalMs = checkInterval(parseDurationOption('--interval', interval, {min: 1, allowZero: false}), connection.host, interval);
+  const waitMs = parseDurationOption('--wait', raw.wait ?? DEFAULTS.wait, {min: 0, allowZero: true});
+  const timeoutMs = parseDurationOption('--timeout', raw.timeout ?? DEFAULTS.timeout, {min: 1, allowZero: true});
+  const stallMs = parseDurationOption('--stall', raw.stall ?? DEFAULTS.stall, {min: 1, allowZero: true});
+  const connections = parseConnections(raw.connections ?? DEFAULTS.connections);
+  request.jobs.forEach((job) => validateHash(job.hash));
+  // files and stdin last: every other usage error is reported without touching a file or stdin
+  const readWaitMs = timeoutMs > 0 ? Math.min(timeoutMs, TOKEN_READ_TIMEOUT_MS) : TOKEN_READ_TIMEOUT_MS;
+  const listed = raw.hashFile === undefined ? [] : await readHashFile(raw.hashFile, env, readWaitMs);
+  listed.forEach((hash, index) => {
+    try {
+      validateHash(hash);
+    } catch (error) {
+      throw new UsageError(`--hash-file, line ${index + 1} of the hashes: ${(error as Error).message}`);
+    }
+  });
+  const all = [...request.jobs, ...listed.map((hash) => ({kind: request.hashFileKind ?? 'upload', hash}))];
+  if (all.length === 0) throw new UsageError(`missing progresshash: give one or more${raw.hashFile === undefined ? ', or --hash-file' : ` (${raw.hashFile === '-' ? 'standard input' : 'the --hash-file'} held none)`}`);
+  const jobs = [...new Map(all.map((job) => [`${job.kind}\0${job.hash}`, job])).values()];
   const options: WatchOptions = {
     ...connection,
     jobs,
-    intervalMs: parseDurationOption('--interval', raw.interval ?? DEFAULTS.interval, {min: 1, allowZero: false}),
-    waitMs: parseDurationOption('--wait', raw.wait ?? DEFAULTS.wait, {min: 0, allowZero: true}),
-    timeoutMs: parseDurationOption('--timeout', raw.timeout ?? DEFAULTS.timeout, {min: 1, allowZero: true}),
-    stallMs: parseDurationOption('--stall', raw.stall ?? DEFAULTS.stall, {min: 1, allowZero: true}),
+    connections,
+    intervalMs,
+    waitMs,
+    timeoutMs,
+    stallMs,
     output,
     color: colorAllowed(raw, env),
-    // credentials last: every other usage error is reported without touching a file or stdin
-    credentials: await resolveCredentials(raw, env),
+    credentials: await resolveCredentials(raw, env, timeoutMs),
   };
   return Object.freeze(options);
 }

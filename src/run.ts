@@ -24,7 +24,7 @@ export async function* watchJobsEvents(options: RunOptions, env: Pick<Env, 'cloc
   setMaxListeners(Math.max(10, 3 * options.jobs.length), signal);
   let client: ApiClient;
   try {
-    client = await createClient({...options, maxConnections: options.jobs.length});
+    client = await createClient({...options, maxConnections: Math.min(options.connections, options.jobs.length)});
   } catch (error) {
     if (!(error instanceof HostResolveError)) throw error;
     // the host did not resolve: every job ends with that error, so `--json` still ends on one

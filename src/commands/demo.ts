@@ -5,8 +5,7 @@ import {Emulator} from '../emulator/index.js';
 import type {Env} from '../env.js';
 import {UsageError} from '../errors.js';
 import {ExitCode} from '../exit-codes.js';
-import {parseHost} from '../host.js';
-import {colorAllowed, parseDurationOption, resolveOutput, type RawOptions, type WatchOptions} from '../options.js';
+import {parseDurationOption, resolveWatchOptions, type RawOptions} from '../options.js';
 import {watchJobs} from './watch.js';
 
 export interface DemoRawOptions extends RawOptions {
@@ -145,21 +144,12 @@ export async function demoCommand(raw: DemoRawOptions, env: Env): Promise<number
     const zipHash = `zip-${id}`;
     const fileids = Array.from({length: ZIP_FILES}, (_, i) => emulator.addFile(`report-${String(i + 1).padStart(2, '0')}.pdf`, 200_000 + ((i * 7919) % 23) * 90_000));
 
-    const options: WatchOptions = {
-      jobs: [
-        {kind: 'upload', hash: uploadHash},
-        {kind: 'zip', hash: zipHash},
-      ],
-      host: parseHost(emulator.url),
-      requestTimeoutMs: 10_000,
-      credentials: {type: 'auth', token},
-      intervalMs,
-      waitMs: 30_000,
-      timeoutMs: 0,
-      stallMs: 30_000,
-      output: resolveOutput(raw),
-      color: colorAllowed(raw, env),
-    };
+    const jobs = [
+      {kind: 'upload', hash: uploadHash},
+      {kind: 'zip', hash: zipHash},
+    ] as const;
+    // the demo's own emulator and token: the same resolver as the CLI, only host and token are given
+    const options = await resolveWatchOptions({jobs}, {json: raw.json, quiet: raw.quiet, color: raw.color, host: emulator.url, auth: token, interval: `${intervalMs}ms`, stall: '30'}, env);
     const watching = watchJobs(options, env);
 
     // The "user's script": starts a little after the watch, so the spinner shows first.

@@ -25,7 +25,7 @@ async function selectRenderer(options: WatchOptions, env: Env, stdoutClosed: () 
 
 /** `upload` and `zip`: argv's strings -> options -> the watch. */
 export async function startWatch(kind: JobKind, hashes: string[], raw: RawOptions, env: Env): Promise<number> {
-  return watchJobs(await resolveWatchOptions(kind, hashes, raw, env), env);
+  return watchJobs(await resolveWatchOptions({jobs: hashes.map((hash) => ({kind, hash})), hashFileKind: kind}, raw, env), env);
 }
 
 /**
