@@ -1,4 +1,5 @@
 import {defineConfig, type Options} from 'tsup';
+import {thirdPartyNotices} from './build/notices.js';
 import {lazyChildProcess, trimGot, type Plugin} from './build/trim.js';
 
 // Dependencies are bundled: resolving got's ~40 modules from node_modules at every start cost more
@@ -28,13 +29,17 @@ const ttyApart: Plugin = {
   },
 };
 
+// dist/THIRD-PARTY-NOTICES.md: the licenses of what both builds bundled (build/notices.ts). Written once
+// both have ended, so always after the clean below, and a failed build leaves none behind.
+const notices = thirdPartyNotices();
+
 export default defineConfig([
   {
     ...common,
     entry: {cli: 'src/main.ts', tty: 'src/render/tty.ts'},
     format: ['cjs'],
     // got's HTTP/2, cache, DNS cache and decompression are off in our client: left out; commander's child_process loads on first use (build/trim.ts)
-    esbuildPlugins: [trimGot, lazyChildProcess, ttyApart],
+    esbuildPlugins: [trimGot, lazyChildProcess, ttyApart, notices.plugin()],
   },
   {
     ...common,
@@ -43,7 +48,7 @@ export default defineConfig([
     // the two configs build at once: this one empties dist/ but for the other's files
     clean: ['!cli.cjs', '!tty.cjs'],
     dts: {entry: {index: 'src/index.ts'}},
-    esbuildPlugins: [trimGot],
+    esbuildPlugins: [trimGot, notices.plugin()],
     // CommonJS dependencies bundled into ESM call require(); ESM has none, so give them one
     banner: {js: "import {createRequire as __pcloudProgressRequire} from 'node:module'; const require = __pcloudProgressRequire(import.meta.url);"},
   },
