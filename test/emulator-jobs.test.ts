@@ -121,6 +121,8 @@ describe('FileServer', () => {
 
   it('throttles a file, and close() ends a transfer midway', async () => {
     // 1 MB at 20 kB/s would take 50 s: close() must not wait for it
+    const timers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const timersBefore = timers();
     files = await FileServer.start({files: {'/slow.bin': {size: 1_000_000, bytesPerSecond: 20_000}}});
     const server = files;
     let bytes = 0;
@@ -140,6 +142,7 @@ describe('FileServer', () => {
     expect(bytes).toBeGreaterThan(0);
     // unthrottled, the whole file would be in flight at once; throttled, half of it takes 25 s
     expect(bytes).toBeLessThan(500_000);
+    expect(timers()).toBeLessThanOrEqual(timersBefore);
   });
 });
 
