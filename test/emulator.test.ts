@@ -1,10 +1,12 @@
 import {execFile} from 'node:child_process';
+import {createHash} from 'node:crypto';
 import {mkdtempSync, writeFileSync} from 'node:fs';
-import {Agent, request} from 'node:http';
+import {Agent, type IncomingHttpHeaders, request} from 'node:http';
+import {connect} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {Emulator, FAULTS, type FaultKind} from '../src/emulator/index.js';
+import {Emulator, type EmulatorOptions, FAULTS, type FaultKind, FileServer, stringifyJson} from '../src/emulator/index.js';
 
 const AUTH = 'test-auth-token';
 let emulator: Emulator;
@@ -17,6 +19,7 @@ afterEach(async () => {
 
 interface Answer {
   status: number;
+  headers: IncomingHttpHeaders;
   body: string;
   json: Record<string, unknown>;
 }
@@ -36,7 +39,7 @@ function call(method: string, params: Record<string, string>, options: {agent?: 
         } catch {
           // not JSON: the caller looks at body
         }
-        resolve({status: res.statusCode ?? 0, body: text, json});
+        resolve({status: res.statusCode ?? 0, headers: res.headers, body: text, json});
       });
       res.on('error', reject);
     });
@@ -67,7 +70,7 @@ function startUpload(hash: string, files: {name: string; size: number}[]) {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({status: res.statusCode ?? 0, body: text, json: JSON.parse(text) as Record<string, unknown>}));
+      res.on('end', () => resolve({status: res.statusCode ?? 0, headers: res.headers, body: text, json: JSON.parse(text) as Record<string, unknown>}));
     });
     req.on('error', reject);
   });
@@ -245,5 +248,140 @@ describe('scripts and faults', () => {
       empty: (a) => !(a instanceof Error) && a.status === 200 && a.body === '',
     };
     expect(expected[kind](outcome)).toBe(true);
+  });
+});
+
+/** The bodies of the complete HTTP/1.1 answers in `text`, in order (each with a Content-Length). */
+function httpBodies(text: string): string[] {
+  const bodies: string[] = [];
+  let rest = text;
+  for (;;) {
+    const headEnd = rest.indexOf('\r\n\r\n');
+    if (headEnd < 0) return bodies;
+    const length = Number(/content-length:\s*(\d+)/i.exec(rest.slice(0, headEnd))?.[1] ?? 0);
+    const body = rest.slice(headEnd + 4, headEnd + 4 + length);
+    if (Buffer.byteLength(body) < length) return bodies;
+    bodies.push(body);
+    rest = rest.slice(headEnd + 4 + length);
+  }
+}
+
+describe("pCloud's manners", () => {
+  async function restart(options: EmulatorOptions): Promise<void> {
+    await emulator.close();
+    emulator = await Emulator.start(options);
+  }
+
+  it('counts filenumber from 1, also before the first file part has arrived', async () => {
+    const upload = startUpload('fn', [{name: 'only.bin', size: 3000}]);
+    // the parameters, then the file part's head cut short: the progresshash field is complete, the file not begun
+    const head = upload.pieces[1] as Buffer;
+    upload.pieces.splice(1, 1, head.subarray(0, head.indexOf('Content-Disposition') + 8), head.subarray(head.indexOf('Content-Disposition') + 8));
+    await upload.send(2);
+    const before = await progress('fn');
+    expect(before).toMatchObject({result: 0, filenumber: 1, files: [], finished: false});
+    expect(before).not.toHaveProperty('currentfile');
+    await upload.send(2);
+    expect(await progress('fn')).toMatchObject({filenumber: 1, currentfile: 'only.bin'});
+    await upload.send(upload.pieces.length);
+    await upload.answer();
+  });
+
+  it('closes the connection on a method that does not exist, with no answer, before looking at credentials', async () => {
+    await expect(call('nosuchmethod', {auth: AUTH})).rejects.toThrow(/socket hang up|ECONNRESET/);
+    await expect(call('uploadprogres', {progresshash: 'typo'})).rejects.toThrow(/socket hang up|ECONNRESET/);
+    expect(emulator.requests.map((r) => r.path)).toEqual(['/nosuchmethod', '/uploadprogres']);
+    // a known method without credentials still answers
+    expect((await call('uploadprogress', {progresshash: 'x'})).json.result).toBe(1000);
+  });
+
+  it('sends an error code in an X-Error header too, with HTTP 200', async () => {
+    const denied = await call('uploadprogress', {progresshash: 'x', auth: 'wrong'});
+    expect(denied).toMatchObject({status: 200, json: {result: 2000}});
+    expect(denied.headers['x-error']).toBe('2000');
+    expect((await call('currentserver', {})).headers).not.toHaveProperty('x-error');
+  });
+
+  it('with lingerMs 0, an upload is gone even for a poll that arrives with its last byte', async () => {
+    await restart({lingerMs: 0});
+    // the upload and a poll pipelined on one connection, in one write: the poll is handled at
+    // once after the upload ends, before any timer could have run
+    const boundary = 'pipelined-7d1';
+    const body = `--${boundary}\r\nContent-Disposition: form-data; name="auth"\r\n\r\n${AUTH}\r\n--${boundary}\r\nContent-Disposition: form-data; name="progresshash"\r\n\r\npipe\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="p.bin"\r\nContent-Type: application/octet-stream\r\n\r\n${'p'.repeat(500)}\r\n--${boundary}--\r\n`;
+    const poll = new URLSearchParams({auth: AUTH, progresshash: 'pipe'}).toString();
+    const wire =
+      `POST /uploadfile HTTP/1.1\r\nHost: ${emulator.host}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}` +
+      `POST /uploadprogress HTTP/1.1\r\nHost: ${emulator.host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${poll.length}\r\n\r\n${poll}`;
+    const answers = await new Promise<Record<string, unknown>[]>((resolve, reject) => {
+      const socket = connect(emulator.port, '127.0.0.1', () => socket.write(wire));
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('error', reject);
+      socket.on('data', (chunk: string) => {
+        text += chunk;
+        const bodies = httpBodies(text);
+        if (bodies.length === 2) {
+          socket.destroy();
+          resolve(bodies.map((b) => JSON.parse(b) as Record<string, unknown>));
+        }
+      });
+    });
+    expect(answers[0]).toMatchObject({result: 0, metadata: [{name: 'p.bin', size: 500}]});
+    expect(answers[1]).toEqual({result: 1900, error: 'Upload not found'});
+  });
+
+  it('with lingerMs 0, a finished upload, zip, remote upload and extraction are gone by the next poll', async () => {
+    await restart({lingerMs: 0, zipFileDelayMs: 1, extractEntryDelayMs: 1, extractAnswerMs: 60_000});
+    const dir = mkdtempSync(join(tmpdir(), 'emu-'));
+    writeFileSync(join(dir, 'a.bin'), 'a'.repeat(1500));
+    const uploaded = await new Promise<string>((resolve, reject) =>
+      execFile('curl', ['-s', '-F', `auth=${AUTH}`, '-F', 'progresshash=l-up', '-F', `file=@${join(dir, 'a.bin')}`, `${emulator.url}/uploadfile`], (error, out) => (error ? reject(error) : resolve(out))),
+    );
+    expect(JSON.parse(uploaded)).toMatchObject({result: 0, metadata: [{size: 1500}]});
+    expect(await progress('l-up')).toEqual({result: 1900, error: 'Upload not found'});
+
+    expect((await call('savezip', {progresshash: 'l-zip', fileids: String(emulator.addFile('z', 10)), auth: AUTH})).json.result).toBe(0);
+    expect((await call('savezipprogress', {progresshash: 'l-zip', auth: AUTH})).json.result).toBe(1901);
+
+    const files = await FileServer.start({files: {'/r.bin': {size: 100}}});
+    try {
+      expect((await call('downloadfile', {url: files.urlOf('/r.bin'), progresshash: 'l-remote', auth: AUTH})).json.result).toBe(0);
+      expect((await progress('l-remote')).result).toBe(1900);
+    } finally {
+      await files.close();
+    }
+
+    const archive = String(emulator.addArchive('l.zip', [{path: 'a', size: 1}]));
+    expect((await call('extractarchive', {fileid: archive, tofolderid: '0', progresshash: 'l-x', auth: AUTH})).json).toMatchObject({finished: true});
+    expect((await call('extractarchiveprogress', {progresshash: 'l-x', auth: AUTH})).json.result).toBe(1902);
+  });
+
+  it('writes 64-bit file hashes with every digit, beyond what a JavaScript number holds', async () => {
+    const upload = startUpload('big', [{name: 'h.bin', size: 2000}]);
+    while (upload.pieces.length > 0) await upload.send(2);
+    const answer = await upload.answer();
+    const file = (answer.json.metadata as {fileid: number; size: number}[])[0];
+    const expected = BigInt(`0x${createHash('sha1').update(`${file?.fileid}:${file?.size}`).digest('hex').slice(0, 16)}`) | (1n << 63n);
+    expect(expected > 2n ** 53n).toBe(true);
+    expect(answer.body).toContain(`"hash":${expected}`);
+    const polled = await call('uploadprogress', {progresshash: 'big', auth: AUTH});
+    expect(polled.body).toContain(`"hash":${expected}`);
+
+    emulator.script('uploadprogress', 'raw', [{json: {result: 0, finished: true, files: [{hash: 14841775194319522618n}]}}]);
+    expect((await call('uploadprogress', {progresshash: 'raw', auth: AUTH})).body).toBe('{"result":0,"finished":true,"files":[{"hash":14841775194319522618}]}');
+  });
+
+  it('writes JSON as JSON.stringify does, apart from BigInts', () => {
+    const values: unknown[] = [
+      {a: 1, b: 'two "quoted" \\ \u0001 é', c: [1, undefined, null, () => 0], d: undefined, e: {f: true, g: -0.5e-7}},
+      [],
+      {},
+      'text',
+      null,
+      Number.NaN,
+      {when: new Date(0), nested: {toJSON: () => ({x: [1]})}},
+    ];
+    for (const value of values) expect(stringifyJson(value)).toBe(JSON.stringify(value));
+    expect(stringifyJson({n: 2n ** 64n - 1n, list: [-(2n ** 63n)]})).toBe('{"n":18446744073709551615,"list":[-9223372036854775808]}');
   });
 });

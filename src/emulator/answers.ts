@@ -14,17 +14,35 @@ export type ScriptedAnswer =
 
 export type FaultKind = 'error5000' | 'http502' | 'http503' | 'http429' | 'reset' | 'truncated' | 'html' | 'empty';
 
-/** pCloud's own error texts for the codes the emulator answers. */
+/**
+ * pCloud's own error texts for the codes the emulator answers (from pCloud's public error list),
+ * except where a comment says the code or text is our choice.
+ */
 export const ERROR_TEXTS: Record<number, string> = {
   1000: 'Log in required.',
+  1004: 'No fileid or path provided.',
+  1016: 'No full topath or toname/tofolderid provided.',
+  1017: "Invalid 'folderid' provided.",
+  1018: "Invalid 'fileid' provided.",
+  1040: "Please provide 'url'.",
+  1052: "Please provide 'progresshash'.",
   1900: 'Upload not found',
   1901: 'Zip not found',
+  // our choice: pCloud does not document what extractarchiveprogress answers for an unknown
+  // hash; a 19xx "not found" like uploadprogress (1900) and savezipprogress (1901)
+  1902: 'Extraction not found',
   2000: 'Log in failed.',
   2003: 'Access denied. You do not have permissions to perform this operation.',
+  2005: 'Directory does not exist.',
   2009: 'File not found.',
+  2010: 'Invalid path.',
+  2059: 'Unsupported archive format.',
   2094: "Invalid 'access_token' provided.",
   4000: 'Too many login tries from this IP address.',
   5000: 'Internal error. Try again later.',
+  // the code is pCloud's (extractarchive's doc: a protected archive without `password`); the
+  // text is our choice, as the doc gives none
+  7009: 'Password required.',
 };
 
 /** The answer each injected fault stands for. */

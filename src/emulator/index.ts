@@ -1,2 +1,6 @@
 export {Emulator, type EmulatorOptions, type RecordedRequest} from './server.js';
 export {ERROR_TEXTS, FAULTS, type FaultKind, type ScriptedAnswer} from './answers.js';
+export {FileServer, type FileServerOptions, type ServedFile} from './file-server.js';
+export {REMOTE_PARALLEL_URLS, type RemoteFileAnswer, type RemoteStatus} from './remote.js';
+export type {ArchiveEntry} from './extract.js';
+export {stringifyJson} from './json.js';
