@@ -1,7 +1,5 @@
 import {randomBytes} from 'node:crypto';
-import {request} from 'node:http';
-import {Readable} from 'node:stream';
-import {Emulator} from '../emulator/index.js';
+import {call, Emulator, FileServer, upload} from '../emulator/index.js';
 import type {Env} from '../env.js';
 import {UsageError} from '../errors.js';
 import {ExitCode} from '../exit-codes.js';
@@ -54,124 +52,68 @@ const DEMO_FILES = [
   {name: 'screencast.mp4', size: 10 * 1024 * 1024},
 ];
 const ZIP_FILES = 24;
-const CHUNK_BYTES = 64 * 1024;
-
-interface MultipartPlan {
-  boundary: string;
-  length: number;
-  parts: (Buffer | {size: number})[];
-}
-
-/** A multipart body: the parameters first (pCloud requires it), then each file's part. */
-function planMultipart(fields: Record<string, string>, files: typeof DEMO_FILES): MultipartPlan {
-  const boundary = `----pcloud-progress-demo-${randomBytes(8).toString('hex')}`;
-  const parts: MultipartPlan['parts'] = [];
-  for (const [name, value] of Object.entries(fields)) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
-  }
-  for (const file of files) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`));
-    parts.push({size: file.size});
-    parts.push(Buffer.from('\r\n'));
-  }
-  parts.push(Buffer.from(`--${boundary}--\r\n`));
-  const length = parts.reduce((sum, part) => sum + (Buffer.isBuffer(part) ? part.length : part.size), 0);
-  return {boundary, length, parts};
-}
-
-/** Streams the planned body at `bytesPerSecond`, generating file data on the fly (nothing held in memory). */
-function throttledBody(plan: MultipartPlan, bytesPerSecond: number, signal: AbortSignal): Readable {
-  const filler = randomBytes(CHUNK_BYTES);
-  async function* chunks(): AsyncGenerator<Buffer> {
-    const started = performance.now();
-    let sent = 0;
-    for (const part of plan.parts) {
-      const pieces = Buffer.isBuffer(part) ? [part] : splitSize(part.size).map((size) => filler.subarray(0, size));
-      for (const piece of pieces) {
-        if (signal.aborted) return;
-        const due = started + (sent / bytesPerSecond) * 1000;
-        const wait = due - performance.now();
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        sent += piece.length;
-        yield piece;
-      }
-    }
-  }
-  return Readable.from(chunks(), {objectMode: false});
-}
-
-function splitSize(size: number): number[] {
-  const sizes: number[] = [];
-  for (let left = size; left > 0; left -= CHUNK_BYTES) sizes.push(Math.min(CHUNK_BYTES, left));
-  return sizes;
-}
-
-/** POSTs to the emulator with node:http (the demo's "user script"), resolving with the JSON answer. */
-function post(url: string, body: Readable | string, headers: Record<string, string | number>): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, {method: 'POST', headers}, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(text));
-        } catch (error) {
-          reject(error as Error);
-        }
-      });
-    });
-    req.on('error', reject);
-    if (typeof body === 'string') req.end(body);
-    else body.pipe(req);
-  });
-}
+/** What the remote upload fetches: a presigned-looking query, which the display never shows. */
+const REMOTE_FILES = {'/releases/debian-12.iso': 9 * 1024 * 1024, '/media/talk-recording.webm': 4 * 1024 * 1024};
+const ARCHIVE_ENTRIES = 40;
 
 /**
- * `demo`: the emulator on a free loopback port, a real throttled multipart upload and a savezip on
- * it, both watched through the very code that watches the real service.
+ * `demo`: the emulator on a free loopback port and four real jobs on it, watched through the
+ * very code that watches the real service: a throttled multipart upload, a savezip, a remote
+ * upload (downloadfile, fetching from a throttled file server on loopback) and an archive
+ * extraction.
  */
 export async function demoCommand(raw: DemoRawOptions, env: Env): Promise<number> {
   if (raw.serve) return serve(raw, env);
   const durationMs = parseDurationOption('--duration', raw.duration ?? '6', {min: 100, allowZero: false});
   const intervalMs = parseDurationOption('--interval', raw.interval ?? '200ms', {min: 1, allowZero: false});
   const token = randomBytes(16).toString('hex');
-  const emulator = await Emulator.start({auth: [token], zipFileDelayMs: durationMs / ZIP_FILES});
+  const emulator = await Emulator.start({
+    auth: [token],
+    zipFileDelayMs: durationMs / ZIP_FILES,
+    extractEntryDelayMs: durationMs / ARCHIVE_ENTRIES,
+    extractAnswerMs: Math.min(2000, durationMs / 4),
+  });
+  const files = await FileServer.start({
+    files: Object.fromEntries(Object.entries(REMOTE_FILES).map(([path, size]) => [path, {size, bytesPerSecond: size / (durationMs / 1000)}])),
+  });
   const abort = new AbortController();
   try {
     const id = randomBytes(3).toString('hex');
-    const uploadHash = `up-${id}`;
-    const zipHash = `zip-${id}`;
+    const hashes = {upload: `up-${id}`, remote: `remote-${id}`, zip: `zip-${id}`, extract: `extract-${id}`};
     const fileids = Array.from({length: ZIP_FILES}, (_, i) => emulator.addFile(`report-${String(i + 1).padStart(2, '0')}.pdf`, 200_000 + ((i * 7919) % 23) * 90_000));
+    const archive = emulator.addArchive(
+      'photos-2024.zip',
+      Array.from({length: ARCHIVE_ENTRIES}, (_, i) => ({path: `photos-2024/IMG_${String(4100 + i)}.jpg`, size: 900_000 + ((i * 7919) % 31) * 40_000})),
+    );
 
     const jobs = [
-      {kind: 'upload', hash: uploadHash},
-      {kind: 'zip', hash: zipHash},
+      {kind: 'upload', hash: hashes.upload},
+      {kind: 'upload', hash: hashes.remote},
+      {kind: 'zip', hash: hashes.zip},
+      {kind: 'extract', hash: hashes.extract},
     ] as const;
     // the demo's own emulator and token: the same resolver as the CLI, only host and token are given
     const options = await resolveWatchOptions({jobs}, {json: raw.json, quiet: raw.quiet, color: raw.color, host: emulator.url, auth: token, interval: `${intervalMs}ms`, stall: '30'}, env);
     const watching = watchJobs(options, env);
 
     // The "user's script": starts a little after the watch, so the spinner shows first.
-    const plan = planMultipart({progresshash: uploadHash, folderid: '0', auth: token}, DEMO_FILES);
     const startDelayMs = Math.min(800, durationMs / 6);
+    const urls = Object.keys(REMOTE_FILES).map((path) => `${files.url}${path}?X-Amz-Signature=demo-signature-not-shown`);
     const work = new Promise((resolve) => setTimeout(resolve, startDelayMs)).then(() =>
       Promise.all([
-        post(`${emulator.url}/uploadfile`, throttledBody(plan, plan.length / (durationMs / 1000), abort.signal), {
-          'content-type': `multipart/form-data; boundary=${plan.boundary}`,
-          'content-length': plan.length,
-        }),
-        post(`${emulator.url}/savezip`, new URLSearchParams({auth: token, progresshash: zipHash, fileids: fileids.join(','), toname: 'reports.zip'}).toString(), {
-          'content-type': 'application/x-www-form-urlencoded',
-        }),
+        upload(emulator.url, {progresshash: hashes.upload, folderid: '0', auth: token}, DEMO_FILES, durationMs, abort.signal),
+        call(emulator.url, 'savezip', {auth: token, progresshash: hashes.zip, fileids: fileids.join(','), toname: 'reports.zip'}),
+        call(emulator.url, 'downloadfile', {auth: token, progresshash: hashes.remote, url: urls.join(' '), folderid: '0'}),
+        call(emulator.url, 'extractarchive', {auth: token, progresshash: hashes.extract, fileid: String(archive), tofolderid: '0'}),
       ]),
     );
-    work.catch(() => undefined); // a failed upload shows in the watch itself (it vanishes or stalls)
+    work.catch(() => undefined); // a failed job shows in the watch itself (it vanishes or stalls)
     const exitCode = await watching;
     if (exitCode !== ExitCode.ok) abort.abort();
     return exitCode;
   } finally {
     abort.abort();
     await emulator.close();
+    await files.close();
   }
 }

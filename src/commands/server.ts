@@ -1,4 +1,4 @@
-import {createClient, type ApiClient} from '../api/client.js';
+import {createClient, HostResolveError, type ApiClient} from '../api/client.js';
 import type {Env} from '../env.js';
 import {ExitCode} from '../exit-codes.js';
 import {isLoopback, parseHost, type Host} from '../host.js';
@@ -16,12 +16,16 @@ class ServerError extends Error {
   }
 }
 
+/** A request that got no usable answer: the server or the network failed, not the credentials. */
+class NoAnswerError extends ServerError {}
+
 async function ask(client: ApiClient, method: string): Promise<RawAnswer> {
   try {
     const outcome = await client.call(method, client.formBody({}));
     if (outcome.type === 'answer') return outcome.raw;
-    const exitCode = outcome.type === 'fatal' ? outcome.exitCode : ExitCode.failure;
-    throw new ServerError(`${method} on ${client.host.label} failed: ${sanitize(outcome.message)}`, exitCode);
+    const message = `${method} on ${client.host.label} failed: ${sanitize(outcome.message)}`;
+    if (outcome.type === 'fatal') throw new ServerError(message, outcome.exitCode);
+    throw new NoAnswerError(message, ExitCode.failure);
   } finally {
     client.close();
   }
@@ -46,12 +50,29 @@ function namedHost(name: unknown, from: Host, method: string): Host {
 export async function serverCommand(raw: RawOptions, env: Env): Promise<number> {
   const connection = resolveConnection(raw, env);
   const json = resolveOutput(raw) === 'json';
-  const clientFor = (host: Host): Promise<ApiClient> => createClient({host, requestTimeoutMs: connection.requestTimeoutMs, maxConnections: 1});
+  const clientFor = (host: Host): Promise<ApiClient> =>
+    createClient({host, requestTimeoutMs: connection.requestTimeoutMs, maxConnections: 1}).catch((error: unknown) => {
+      if (error instanceof HostResolveError) throw new NoAnswerError(error.message, error.exitCode); // a name that does not resolve answers nothing
+      throw error;
+    });
+  const warn = (text: string): void => void env.stderr.write(`pcloud-progress: warning: ${text}\n`);
   try {
+    // the nearest API machine; none named: the generic host itself, as pCloud advises
     const nearest = await ask(await clientFor(connection.host), 'getapiserver');
     const api = Array.isArray(nearest.api) ? nearest.api[0] : undefined;
-    const machine = namedHost(api, connection.host, 'getapiserver');
-    const current = await ask(await clientFor(machine), 'currentserver');
+    let machine = connection.host;
+    if (api === undefined) warn(`getapiserver on ${connection.host.label} named no API server; asking ${connection.host.label} itself`);
+    else machine = namedHost(api, connection.host, 'getapiserver');
+    let current: RawAnswer;
+    try {
+      current = await ask(await clientFor(machine), 'currentserver');
+    } catch (error) {
+      // the nearest machine does not answer: the generic host does, and names the machine it is
+      if (!(error instanceof NoAnswerError) || machine === connection.host) throw error;
+      warn(`${error.message}; asking ${connection.host.label} instead`);
+      machine = connection.host;
+      current = await ask(await clientFor(machine), 'currentserver');
+    }
     const pinned = namedHost(current.hostname, machine, 'currentserver');
     env.stdout.write(json ? `${terminalSafeJson(current, mayHoldExactNumbers(current))}\n` : `${pinned.label}\n`);
     return ExitCode.ok;

@@ -4,3 +4,4 @@ export {FileServer, type FileServerOptions, type ServedFile} from './file-server
 export {REMOTE_PARALLEL_URLS, type RemoteFileAnswer, type RemoteStatus} from './remote.js';
 export type {ArchiveEntry} from './extract.js';
 export {stringifyJson} from './json.js';
+export {call, upload, type UploadFile} from './user-script.js';
