@@ -1,7 +1,8 @@
 import {constants, createReadStream, fstatSync, openSync} from 'node:fs';
 /** A writable the renderers write to: process.stdout/stderr, or a buffer in tests. */
 export interface OutStream {
-  write(chunk: string): boolean;
+  /** `done` runs once the chunk is written, or with the error that kept it from being written */
+  write(chunk: string, done?: (error?: Error | null) => void): boolean;
   isTTY?: boolean;
   columns?: number;
   on?(event: 'error', listener: (error: NodeJS.ErrnoException) => void): unknown;
@@ -34,11 +35,15 @@ export interface Env {
   openRead(path: string, maxBytes: number): Promise<NodeJS.ReadableStream>;
   /** the file's permission bits, or undefined when it cannot be told */
   fileMode(path: string): Promise<number | undefined>;
-  /** Calls `listener` on SIGINT/SIGTERM until the returned function is called. */
-  onSignal(listener: (signal: 'SIGINT' | 'SIGTERM') => void): () => void;
+  /** Calls `listener` on SIGHUP/SIGINT/SIGTERM until the returned function is called. */
+  onSignal(listener: (signal: StopSignal) => void): () => void;
   /** Ends the process at once: only for a second Ctrl-C. */
   exit(code: number): never;
 }
+
+/** The signals that stop a run, each with its exit code (128 + its number) and its line. */
+export const STOP_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM'] as const;
+export type StopSignal = (typeof STOP_SIGNALS)[number];
 
 export const realClock: Clock = {
   now: () => performance.now(),
@@ -79,13 +84,10 @@ export function nodeEnv(): Env {
     },
     fileMode: async (path) => (await import('node:fs/promises')).stat(path).then((info) => info.mode & 0o777, () => undefined),
     onSignal(listener) {
-      const onInt = (): void => listener('SIGINT');
-      const onTerm = (): void => listener('SIGTERM');
-      process.on('SIGINT', onInt);
-      process.on('SIGTERM', onTerm);
+      const handlers = STOP_SIGNALS.map((name) => [name, (): void => listener(name)] as const);
+      for (const [name, handler] of handlers) process.on(name, handler);
       return () => {
-        process.off('SIGINT', onInt);
-        process.off('SIGTERM', onTerm);
+        for (const [name, handler] of handlers) process.off(name, handler);
       };
     },
     exit: (code) => process.exit(code),

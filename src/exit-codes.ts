@@ -24,3 +24,10 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 export function combineExitCodes(codes: readonly number[]): number {
   return codes.reduce((a, b) => Math.max(a, b), 0);
 }
+
+/** How a stop signal ends a run: 128 + its number, and what the last event says. */
+export const SIGNAL_EXITS = {
+  SIGHUP: {exitCode: ExitCode.sighup, message: 'the terminal was closed (SIGHUP)'},
+  SIGINT: {exitCode: ExitCode.sigint, message: 'interrupted (SIGINT)'},
+  SIGTERM: {exitCode: ExitCode.sigterm, message: 'terminated (SIGTERM)'},
+} as const;

@@ -78,9 +78,35 @@ export async function main(argv: readonly string[], env: Env): Promise<number> {
   };
   // `--help | head -3`: a reader that closes the pipe early is not an error; the rest is dropped
   // (a watch also stops on it: see commands/watch.ts)
-  const ignoreClosedPipe = (): void => {};
-  env.stdout.on?.('error', ignoreClosedPipe);
-  env.stderr.on?.('error', ignoreClosedPipe);
+  let writeError: string | undefined;
+  const noteWriteError = (error: NodeJS.ErrnoException): void => {
+    // a reader that closed the pipe is not an error; a full disk is (exit 1)
+    if (error.code !== 'EPIPE') writeError ??= error.code ?? 'write error';
+  };
+  env.stdout.on?.('error', noteWriteError);
+  env.stderr.on?.('error', () => {}); // nowhere left to say so
+  const program = buildProgram(env, errorLine);
+  const exitCode = await run(program, argv, env, errorLine);
+  await flushed(env.stdout);
+  if (writeError !== undefined && exitCode !== ExitCode.sigint && exitCode !== ExitCode.sigterm && exitCode !== ExitCode.sighup) {
+    errorLine(`cannot write to standard output (${writeError})`);
+    return ExitCode.bug;
+  }
+  return exitCode;
+}
+
+/** Resolves once everything written to `stream` so far is out (or failed: its 'error' tells). */
+function flushed(stream: Env['stdout']): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      stream.write('', () => resolve());
+    } catch {
+      resolve();
+    }
+  });
+}
+
+function buildProgram(env: Env, errorLine: (message: string) => void): Command {
   const program = new Command(NAME)
     .description('Watch a pCloud upload, server-side zip or archive extraction live: bars on a terminal, NDJSON for scripts.')
     .version(VERSION, '-V, --version', 'print the version')
@@ -143,6 +169,10 @@ Examples:
       throw new Finished(await demoCommand(raw, env));
     });
 
+  return program;
+}
+
+async function run(program: Command, argv: readonly string[], env: Env, errorLine: (message: string) => void): Promise<number> {
   try {
     await program.parseAsync([...argv], {from: 'user'});
     return ExitCode.ok;

@@ -6,7 +6,7 @@ import {createClient, HostResolveError, type ApiClient} from './api/client.js';
 import {eventFactory, NO_STATUS, type ErrorEvent, type JobKind} from './events.js';
 import {merge} from './merge.js';
 import type {Renderer} from './render/renderer.js';
-import {watch, type LoopEvent} from './watch.js';
+import {watch, type Interruption, type LoopEvent} from './watch.js';
 
 const METHOD = {upload: 'uploadprogress', zip: 'savezipprogress', extract: 'extractarchiveprogress'} as const;
 
@@ -33,7 +33,7 @@ export async function* watchJobsEvents(options: RunOptions, env: Pick<Env, 'cloc
     return;
   }
   try {
-    const jobs = options.jobs.map(({kind, hash}) => {
+    const jobs = options.jobs.map(({kind, hash}, index) => {
       const method = METHOD[kind];
       const body = formBodies(client, hash);
       const spec = {
@@ -45,6 +45,8 @@ export async function* watchJobsEvents(options: RunOptions, env: Pick<Env, 'cloc
         waitMs: options.waitMs,
         timeoutMs: options.timeoutMs,
         stallMs: options.stallMs,
+        // job i of n first polls i/n of the way into the interval: n jobs, n evenly spaced polls
+        firstPollDelayMs: (index / options.jobs.length) * options.intervalMs,
       };
       return watch(spec, {poll: (pollSignal, params) => client.call(method, body(params), pollSignal), clock: env.clock, random: env.random, startedAt, signal});
     });
@@ -61,7 +63,7 @@ export async function runWatch(options: WatchOptions, env: Env, renderer: Render
     for await (const event of watchJobsEvents(options, env, signal)) {
       if (event.event === 'done') exitCodes.push(ExitCode.ok);
       if (event.event === 'error') exitCodes.push(event.exitCode);
-      renderer.handle(event);
+      if (!(signal.aborted && (signal.reason as Interruption | undefined)?.silent)) renderer.handle(event);
     }
   } finally {
     renderer.end();

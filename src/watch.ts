@@ -22,12 +22,16 @@ export interface JobSpec {
   waitMs: number;
   timeoutMs: number;
   stallMs: number;
+  /** many jobs: each starts at its own point of the interval, so their polls never come in one burst */
+  firstPollDelayMs?: number;
 }
 
 /** Why a run was stopped from outside: the signal's `reason`. */
 export interface Interruption {
   exitCode: number;
   message: string;
+  /** the output is gone (stdout closed or full): the jobs end, but nothing more is shown */
+  silent?: boolean;
 }
 
 export interface WatchDeps {
@@ -119,6 +123,7 @@ export async function* watch(spec: JobSpec, deps: WatchDeps): AsyncGenerator<Loo
     events.error(elapsed(now), fields(last ?? EMPTY), {code, message: hint === undefined ? message : `${message}; ${hint}`, exitCode});
   const stalled = (now: number): boolean => spec.stallMs > 0 && lastMoveAt !== undefined && now - lastMoveAt >= spec.stallMs;
 
+  if (spec.firstPollDelayMs) await clock.sleep(Math.min(spec.firstPollDelayMs, Math.max(0, deadline - clock.now())), signal);
   for (;;) {
     const timeLeft = deadline - clock.now();
     if (signal.aborted || timeLeft <= 0) break;

@@ -1,8 +1,8 @@
 import {randomBytes} from 'node:crypto';
 import {call, Emulator, FileServer, upload} from '../emulator/index.js';
-import type {Env} from '../env.js';
+import type {Env, StopSignal} from '../env.js';
 import {UsageError} from '../errors.js';
-import {ExitCode} from '../exit-codes.js';
+import {ExitCode, SIGNAL_EXITS} from '../exit-codes.js';
 import {parseDurationOption, resolveWatchOptions, type RawOptions} from '../options.js';
 import {watchJobs} from './watch.js';
 
@@ -35,14 +35,14 @@ async function serve(raw: DemoRawOptions, env: Env): Promise<number> {
       '',
     ].join('\n'),
   );
-  const signal = await new Promise<'SIGINT' | 'SIGTERM'>((resolve) => {
+  const signal = await new Promise<StopSignal>((resolve) => {
     const remove = env.onSignal((name) => {
       remove();
       resolve(name);
     });
   });
   await emulator.close();
-  return signal === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm;
+  return SIGNAL_EXITS[signal].exitCode;
 }
 
 /** What the demo uploads: names a person recognizes, sizes that make the bar move visibly. */

@@ -1,5 +1,5 @@
 import {envValue, type Env} from '../env.js';
-import {ExitCode} from '../exit-codes.js';
+import {ExitCode, SIGNAL_EXITS} from '../exit-codes.js';
 import type {JobKind} from '../events.js';
 import {resolveWatchOptions, type RawOptions, type WatchOptions} from '../options.js';
 import {ndjsonRenderer} from '../render/ndjson.js';
@@ -13,8 +13,8 @@ import type {Interruption} from '../watch.js';
  * otherwise plain lines. The terminal renderer is loaded only when used: ora, cli-progress and chalk
  * cost start-up time that `--json` and `--quiet` never pay.
  */
-async function selectRenderer(options: WatchOptions, env: Env, stdoutClosed: () => boolean): Promise<Renderer> {
-  if (options.output === 'json') return ndjsonRenderer(env.stdout, env.stderr, stdoutClosed);
+async function selectRenderer(options: WatchOptions, env: Env): Promise<Renderer> {
+  if (options.output === 'json') return ndjsonRenderer(env.stdout, env.stderr);
   if (options.output === 'quiet') return silentRenderer;
   if (env.stderr.isTTY && envValue(env.vars, 'CI') === undefined && env.vars.TERM !== 'dumb') {
     const {ttyRenderer} = await import('../render/tty.js');
@@ -23,31 +23,36 @@ async function selectRenderer(options: WatchOptions, env: Env, stdoutClosed: () 
   return plainRenderer(env.stderr, env.clock);
 }
 
-/** `upload` and `zip`: argv's strings -> options -> the watch. */
+/** `upload`, `zip` and `extract`: argv's strings -> options -> the watch. */
 export async function startWatch(kind: JobKind, hashes: string[], raw: RawOptions, env: Env): Promise<number> {
   return watchJobs(await resolveWatchOptions({jobs: hashes.map((hash) => ({kind, hash})), hashFileKind: kind}, raw, env), env);
 }
 
 /**
- * Runs a watch with signals and a closed stdout wired to one AbortController. SIGINT/SIGTERM end
- * the jobs with 130/143; a second one ends the process at once.
+ * Runs a watch with signals and the output's fate wired to one AbortController. SIGHUP, SIGINT and
+ * SIGTERM end the jobs with 129/130/143; a second one ends the process at once. A closed or full
+ * stdout ends them silently (exit 0 or 1).
  */
 export async function watchJobs(options: WatchOptions, env: Env): Promise<number> {
   const controller = new AbortController();
   const stop = (reason: Interruption): void => controller.abort(reason);
-  let stdoutClosed = false;
   env.stdout.on?.('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') return;
-    stdoutClosed = true;
-    stop({exitCode: ExitCode.ok, message: 'stdout was closed'});
+    // `| head -1`: the reader has what it wanted, stop quietly (exit 0); a full disk: exit 1 (main says why)
+    stop({exitCode: error.code === 'EPIPE' ? ExitCode.ok : ExitCode.bug, message: 'stdout cannot be written', silent: true});
   });
-  const renderer = await selectRenderer(options, env, () => stdoutClosed);
+  if (options.output === 'human') {
+    // the display is on stderr: a full disk behind `2> log` fails the run too (exit 1; nowhere to say why)
+    env.stderr.on?.('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') stop({exitCode: ExitCode.bug, message: 'stderr cannot be written', silent: true});
+    });
+  }
+  const renderer = await selectRenderer(options, env);
   const removeSignals = env.onSignal((signal) => {
     if (controller.signal.aborted) {
       renderer.end(); // a second Ctrl-C: out at once, but never with the cursor hidden
-      env.exit(signal === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm);
+      env.exit(SIGNAL_EXITS[signal].exitCode);
     }
-    stop(signal === 'SIGINT' ? {exitCode: ExitCode.sigint, message: 'interrupted (SIGINT)'} : {exitCode: ExitCode.sigterm, message: 'terminated (SIGTERM)'});
+    stop(SIGNAL_EXITS[signal]);
   });
   try {
     return await runWatch(options, env, renderer, controller.signal);

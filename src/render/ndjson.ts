@@ -6,12 +6,12 @@ import type {Renderer} from './renderer.js';
 import {jobLabel} from './renderer.js';
 
 /** `--json`: one event a line on stdout; stderr gets only the error messages. */
-export function ndjsonRenderer(stdout: OutStream, stderr: OutStream, isClosed: () => boolean): Renderer {
+export function ndjsonRenderer(stdout: OutStream, stderr: OutStream): Renderer {
   return {
     handle(e) {
-      if (e.event === 'retry' || isClosed()) return;
+      if (e.event === 'retry') return;
       stdout.write(`${terminalSafeJson(eventToJson(e), e.event !== 'output' && mayHoldExactNumbers(e.raw))}\n`);
-      if (e.event === 'error' && e.exitCode !== 0) {
+      if (e.event === 'error') {
         stderr.write(`pcloud-progress: ${jobLabel(e.kind, e.hash)}: ${sanitize(e.message ?? 'failed', 1000)}\n`);
       }
     },

@@ -84,7 +84,6 @@ export function plainRenderer(stderr: OutStream, clock: Clock): Renderer {
           return;
         }
         case 'error': {
-          if (e.exitCode === 0) return;
           const at = e.percent === null ? '' : ` (at ${Math.floor(e.percent)}%)`;
           line(e, `error${at}: ${sanitize(e.message ?? 'failed', 1000)}`);
           return;
