@@ -53,7 +53,7 @@ const DEMO_FILES = [
 ];
 const ZIP_FILES = 24;
 /** What the remote upload fetches: a presigned-looking query, which the display never shows. */
-const REMOTE_FILES = {'/releases/debian-12.iso': 9 * 1024 * 1024, '/media/talk-recording.webm': 4 * 1024 * 1024};
+const REMOTE_FILES = {'/releases/debian-12.iso': 6 * 1024 * 1024, '/media/talk-recording.webm': 3 * 1024 * 1024};
 const ARCHIVE_ENTRIES = 40;
 
 /**
