@@ -29,6 +29,8 @@ export interface Env {
   readFile(path: string): Promise<string>;
   /** the file's permission bits, or undefined when it cannot be told */
   fileMode(path: string): Promise<number | undefined>;
+  /** process.platform: on Windows a file's mode bits say nothing about who can read it */
+  platform: NodeJS.Platform;
   /** Calls `listener` on SIGINT/SIGTERM until the returned function is called. */
   onSignal(listener: (signal: 'SIGINT' | 'SIGTERM') => void): () => void;
   /** Ends the process at once: only for a second Ctrl-C. */
@@ -64,6 +66,7 @@ export function nodeEnv(): Env {
     // loaded when a token file is read, not at every start (node:fs/promises brings node:readline)
     readFile: async (path) => (await import('node:fs/promises')).readFile(path, 'utf8'),
     fileMode: async (path) => (await import('node:fs/promises')).stat(path).then((info) => info.mode & 0o777, () => undefined),
+    platform: process.platform,
     onSignal(listener) {
       const onInt = (): void => listener('SIGINT');
       const onTerm = (): void => listener('SIGTERM');

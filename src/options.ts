@@ -107,7 +107,8 @@ async function readTokenFile(option: string, path: string, env: Env): Promise<st
   const token = text.trim();
   if (token === '') throw new UsageError(`${where} is empty: expected a token`);
   const mode = path === '-' ? undefined : await env.fileMode(path);
-  if (mode !== undefined && (mode & 0o077) !== 0) {
+  // Windows makes modes up (0o666 for any writable file): there the warning would fire on every run
+  if (env.platform !== 'win32' && mode !== undefined && (mode & 0o077) !== 0) {
     env.stderr.write(`pcloud-progress: warning: ${path} can be read by other users (mode ${mode.toString(8).padStart(3, '0')}); chmod 600 it
 `);
   }
