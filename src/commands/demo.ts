@@ -37,6 +37,13 @@ async function serve(raw: DemoRawOptions, env: Env): Promise<number> {
     throw listenError(error, port);
   });
   for (const [name, size] of [['report.pdf', 3_000_000], ['photos.tar', 12_000_000], ['notes.txt', 40_000]] as const) emulator.addFile(name, size);
+  // Ctrl-C is handled from before the URL is out: a script may stop us as soon as it has read it
+  const stopped = new Promise<'SIGINT' | 'SIGTERM'>((resolve) => {
+    const remove = env.onSignal((name) => {
+      remove();
+      resolve(name);
+    });
+  });
   env.stdout.write(`${emulator.url}\n`);
   env.stderr.write(
     [
@@ -48,12 +55,7 @@ async function serve(raw: DemoRawOptions, env: Env): Promise<number> {
       '',
     ].join('\n'),
   );
-  const signal = await new Promise<'SIGINT' | 'SIGTERM'>((resolve) => {
-    const remove = env.onSignal((name) => {
-      remove();
-      resolve(name);
-    });
-  });
+  const signal = await stopped;
   await emulator.close();
   return signal === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm;
 }
