@@ -1,4 +1,5 @@
-import {Command, CommanderError, Option} from 'commander';
+import {Argument, Command, CommanderError, Option} from 'commander';
+import type {Shell} from './commands/completion.js';
 import type {Env} from './env.js';
 import {UsageError} from './errors.js';
 import {ExitCode} from './exit-codes.js';
@@ -7,6 +8,7 @@ import {DEFAULTS, type RawOptions} from './options.js';
 import {VERSION} from './version.js';
 
 const NAME = 'pcloud-progress';
+const SHELLS: Shell[] = ['bash', 'zsh', 'fish'];
 
 /** Thrown by an action once it has an exit code, so commander's parse unwinds to main(). */
 class Finished extends Error {
@@ -153,6 +155,23 @@ Examples:
     .action(async (raw: RawOptions & {duration?: string; serve?: boolean; port?: string}) => {
       const {demoCommand} = await import('./commands/demo.js');
       throw new Finished(await demoCommand(raw, env));
+    });
+
+  program
+    .command('completion')
+    .summary('print a shell completion script (bash, zsh or fish)')
+    .addArgument(new Argument('<shell>', SHELLS.join(', ')).choices(SHELLS))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  source <(${NAME} completion bash)   # bash: this line in ~/.bashrc
+  source <(${NAME} completion zsh)    # zsh: this line in ~/.zshrc, after compinit
+  ${NAME} completion fish | source    # fish: this line in ~/.config/fish/config.fish`,
+    )
+    .action(async (shell: Shell) => {
+      const {completionCommand} = await import('./commands/completion.js');
+      throw new Finished(completionCommand(program, shell, env));
     });
 
   try {

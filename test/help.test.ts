@@ -1,4 +1,4 @@
-import {execFile, spawn} from 'node:child_process';
+import {execFile, execFileSync, spawn} from 'node:child_process';
 import {mkdirSync, mkdtempSync, symlinkSync, writeFileSync} from 'node:fs';
 import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
@@ -90,6 +90,25 @@ describe('every example in every --help runs as written', () => {
     [/\bPCLOUD_AUTH=\.\.\./g, `PCLOUD_AUTH=${AUTH}`, '"..." stands for the reader\'s token'],
   ];
 
+  /**
+   * A line for another shell (its comment says which) runs in that shell, as its comment says
+   * (zsh: after compinit), which is then asked whether the completion is there. Skipped where that
+   * shell is not installed: CI may lack zsh and fish.
+   */
+  const otherShells: {pattern: RegExp; shell: string; args: (line: string) => string[]}[] = [
+    {pattern: /\bcompletion zsh\b/, shell: 'zsh', args: (line) => ['-f', '-c', `autoload -Uz compinit && compinit -u\n${line}\n(( $+functions[_pcloud_progress] ))`]},
+    {pattern: /\bcompletion fish\b/, shell: 'fish', args: (line) => ['--no-config', '-c', `${line}\ncomplete -C 'pcloud-progress up' | string match -q 'upload*'`]},
+  ];
+  const otherShell = (line: string): (typeof otherShells)[number] | undefined => otherShells.find(({pattern}) => pattern.test(line));
+  const installed = (shell: string): boolean => {
+    try {
+      execFileSync(shell, ['-c', 'exit 0'], {stdio: 'ignore'});
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
   /** A line that runs until Ctrl-C (`demo --serve`): run apart, stopped once it printed its URL. */
   const runsUntilInterrupted = (line: string): boolean => / --serve\b/.test(line);
 
@@ -173,7 +192,13 @@ describe('every example in every --help runs as written', () => {
         expect(stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\n$/);
         expect(code).toBe(130);
       }
-      const result = await runBlock(lines.filter((line) => !runsUntilInterrupted(line)));
+      for (const line of lines) {
+        const other = otherShell(line);
+        if (!other || !installed(other.shell)) continue;
+        const result = await run(other.shell, other.args(line), {cwd, env: env()}).then(() => 0, (error: {code: number; stderr: string}) => `${error.code}: ${error.stderr}`);
+        expect(result, `${other.shell}: ${line}`).toBe(0);
+      }
+      const result = await runBlock(lines.filter((line) => !runsUntilInterrupted(line) && !otherShell(line)));
       expect(result, `${lines.join('\n')}\n${result.stderr}`).toMatchObject({code: 0});
     }
     for (const request of emulator.requests.slice(requestsBefore)) expect(request.url).not.toContain(AUTH);
