@@ -22,7 +22,9 @@ function recipe(name: string): string {
 async function freshClone(): Promise<string> {
   const clone = realpathSync(mkdtempSync(join(tmpdir(), 'pp-clone-')));
   const {stdout} = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {cwd: ROOT, maxBuffer: 16 * 1024 * 1024});
-  for (const file of stdout.split('\0').filter((path) => path !== '' && existsSync(join(ROOT, path)))) {
+  // (node_modules and dist/ are ignored by git; a linked node_modules would not be: left out by name)
+  const wanted = (path: string): boolean => path !== '' && !/^(node_modules|dist)(\/|$)/.test(path) && existsSync(join(ROOT, path));
+  for (const file of stdout.split('\0').filter(wanted)) {
     mkdirSync(dirname(join(clone, file)), {recursive: true});
     cpSync(join(ROOT, file), join(clone, file));
   }

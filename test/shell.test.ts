@@ -40,6 +40,7 @@ beforeAll(() => {
 /** What bash offers for a command line being typed (its last word is where TAB was pressed). */
 async function bashCompletes(...words: string[]): Promise<string[]> {
   const script = [
+    'set -e', // no completion function, no answer: an error, not an empty list
     'source <(pcloud-progress completion bash)',
     'COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))',
     '_pcloud_progress',
@@ -130,6 +131,7 @@ describe.skipIf(!hasFish)('completion fish', () => {
 describe.skipIf(!hasZsh)('completion zsh', () => {
   it('is a valid zsh script', async () => {
     const {stdout: script} = await runCli(['completion', 'zsh']);
+    expect(script).toMatch(/^#compdef pcloud-progress\n/);
     const path = join(home, '_pcloud-progress');
     writeFileSync(path, script);
     await expect(run('zsh', ['-n', path])).resolves.toBeTruthy();

@@ -157,7 +157,7 @@ ${fn}_files() {
   local file
   COMPREPLY=()
   # directories get their slash, names with spaces stay one word (bash 4+; harmless before)
-  compopt -o filenames 2>/dev/null
+  compopt -o filenames 2>/dev/null || :
   while IFS= read -r file; do COMPREPLY+=("$file"); done < <(compgen -f -- "$1")
 }
 
