@@ -1,5 +1,5 @@
 import {execFile, execFileSync, spawn} from 'node:child_process';
-import {mkdirSync, mkdtempSync, symlinkSync, writeFileSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
 import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -165,13 +165,14 @@ describe('every example in every --help runs as written', () => {
     writeFileSync(join(home, '.pcloud-auth'), `${AUTH}\n`, {mode: 0o600});
     cwd = mkdtempSync(join(tmpdir(), 'pp-cwd-'));
     writeFileSync(join(cwd, 'big.bin'), Buffer.alloc(2 * 1024 * 1024, 1));
-    bin = join(mkdtempSync(join(tmpdir(), 'pp-bin-')), 'bin');
+    bin = join(home, 'bin');
     mkdirSync(bin);
     symlinkSync(BIN, join(bin, 'pcloud-progress'));
   });
 
   afterAll(async () => {
     await emulator?.close();
+    for (const folder of [home, cwd]) if (folder) rmSync(folder, {recursive: true, force: true});
   });
 
   it('every command has examples, and none puts a token in a URL', async () => {

@@ -1,5 +1,5 @@
 import {execFile, execFileSync} from 'node:child_process';
-import {mkdirSync, mkdtempSync, symlinkSync, writeFileSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {promisify} from 'node:util';
@@ -35,6 +35,9 @@ beforeAll(() => {
   files = join(home, 'tokens');
   mkdirSync(files);
   for (const name of ['token.txt', 'token file']) writeFileSync(join(files, name), 'x');
+});
+afterAll(() => {
+  if (home) rmSync(home, {recursive: true, force: true});
 });
 
 /** What bash offers for a command line being typed (its last word is where TAB was pressed). */
