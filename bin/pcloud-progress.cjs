@@ -16,10 +16,22 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   // from ~110 MiB (neither) and ~81 MiB (young only) to ~68 MiB, and RSS stops growing after the
   // first second (npm run bench). V8 reads both when it next sizes the heap, so setting them here works.
   require('node:v8').setFlagsFromString('--semi-space-growth-factor=1 --heap-growing-percent=100');
-  const {main, nodeEnv} = require('../dist/cli.cjs');
+  const {main, nodeEnv} = loadProgram();
   main(args, nodeEnv()).then((code) => {
     process.exitCode = code;
     // Everything is closed by now; should a stray handle remain, it must not keep the process alive.
     setTimeout(() => process.exit(code), 1000).unref();
   });
+}
+
+/** dist/ is built by `npm run build` (npm install runs it): before that, one line saying so, not a stack. */
+function loadProgram() {
+  try {
+    return require('../dist/cli.cjs');
+  } catch (error) {
+    if (error.code !== 'MODULE_NOT_FOUND' || !String(error.message).includes('../dist/cli.cjs')) throw error;
+    const folder = require('node:path').resolve(__dirname, '..');
+    process.stderr.write(`pcloud-progress: not built yet: run npm run build (or npm install) in ${folder}\n`);
+    process.exit(1);
+  }
 }

@@ -35,6 +35,8 @@ export interface Env {
   openRead(path: string, maxBytes: number): Promise<NodeJS.ReadableStream>;
   /** the file's permission bits, or undefined when it cannot be told */
   fileMode(path: string): Promise<number | undefined>;
+  /** process.platform: on Windows a file's mode bits say nothing about who can read it */
+  platform: NodeJS.Platform;
   /** Calls `listener` on SIGHUP/SIGINT/SIGTERM until the returned function is called. */
   onSignal(listener: (signal: StopSignal) => void): () => void;
   /** Ends the process at once: only for a second Ctrl-C. */
@@ -83,6 +85,7 @@ export function nodeEnv(): Env {
       return createReadStream('', {fd, start: 0, end: maxBytes - 1, highWaterMark: maxBytes});
     },
     fileMode: async (path) => (await import('node:fs/promises')).stat(path).then((info) => info.mode & 0o777, () => undefined),
+    platform: process.platform,
     onSignal(listener) {
       const handlers = STOP_SIGNALS.map((name) => [name, (): void => listener(name)] as const);
       for (const [name, handler] of handlers) process.on(name, handler);

@@ -1,4 +1,5 @@
-import {Command, CommanderError, Option} from 'commander';
+import {Argument, Command, CommanderError, Option} from 'commander';
+import type {Shell} from './commands/completion.js';
 import type {Env} from './env.js';
 import {UsageError} from './errors.js';
 import {ExitCode} from './exit-codes.js';
@@ -7,6 +8,7 @@ import {DEFAULTS, type RawOptions} from './options.js';
 import {VERSION} from './version.js';
 
 const NAME = 'pcloud-progress';
+const SHELLS: Shell[] = ['bash', 'zsh', 'fish'];
 
 /** Thrown by an action once it has an exit code, so commander's parse unwinds to main(). */
 class Finished extends Error {
@@ -20,12 +22,28 @@ function withoutValues(message: string): string {
   return message.replace(/^error: /, '').replace(/'(--?[^'=\s]+)=[^']*'/g, "'$1'").trim();
 }
 
+/**
+ * How help shows a duration's default: commander would print the raw string (`(default: "10")`).
+ * A bare number is seconds; 0 is only ever the default of --timeout and --stall, where it means never.
+ */
+function shownDuration(text: string): string {
+  if (text === '0') return 'never';
+  return /^\d+(\.\d+)?$/.test(text) ? `${text}s` : text;
+}
+
+function durationOption(flags: string, description: string, defaultText: string): Option {
+  return new Option(flags, description).default(defaultText, shownDuration(defaultText));
+}
+
 function connectionOptions(command: Command): Command {
   return command
     .option('--host <host>', 'API server: hostname, host:port, or origin URL (default: $PCLOUD_API_HOST, else by region)')
-    .addOption(new Option('--region <region>', 'picks the default host: us (api.pcloud.com) or eu (eapi.pcloud.com); default: $PCLOUD_REGION, else us'))
-    .option('--request-timeout <duration>', 'abandon and retry a request with no full answer by then', DEFAULTS.requestTimeout);
+    .addOption(new Option('--region <region>', 'picks the default host: us (api.pcloud.com) or eu (eapi.pcloud.com) (default: $PCLOUD_REGION, else us)'))
+    .addOption(durationOption('--request-timeout <duration>', 'abandon and retry a request with no full answer by then', DEFAULTS.requestTimeout));
 }
+
+/** The progresshash each command's help examples use (the tests run every example). */
+const EXAMPLE_HASHES: Record<JobKind, string> = {upload: 'backup-42', zip: 'zip-7', extract: 'extract-9'};
 
 /** What each watch command watches, how it is polled, and what started the job. */
 const JOBS: Record<JobKind, {what: string; method: string; startedBy: string}> = {
@@ -36,6 +54,7 @@ const JOBS: Record<JobKind, {what: string; method: string; startedBy: string}> =
 
 function watchCommand(program: Command, kind: JobKind, run: (kind: JobKind, hashes: string[], raw: RawOptions) => Promise<number>): void {
   const {what, method, startedBy} = JOBS[kind];
+  const hash = EXAMPLE_HASHES[kind];
   const command = program
     .command(kind)
     .summary(`watch ${what} (polls ${method})`)
@@ -44,10 +63,10 @@ function watchCommand(program: Command, kind: JobKind, run: (kind: JobKind, hash
     .option('--hash-file <path>', 'more progresshashes, one a line (- = stdin; # comments)')
     .option('--auth-file <path>', 'read an auth token from a file (- = stdin)')
     .option('--access-token-file <path>', 'read an OAuth 2.0 access token from a file (- = stdin)')
-    .option('--interval <duration>', 'time between polls', DEFAULTS.interval)
-    .option('--wait <duration>', 'how long the job may be "not found" before it appears or after it vanished', DEFAULTS.wait)
-    .option('--timeout <duration>', 'give up after this long in total (0 = never)', DEFAULTS.timeout)
-    .option('--stall <duration>', 'give up when nothing moved for this long (0 = never)', DEFAULTS.stall)
+    .addOption(durationOption('--interval <duration>', 'time between polls', DEFAULTS.interval))
+    .addOption(durationOption('--wait <duration>', 'how long the job may be "not found" before it appears or after it vanished', DEFAULTS.wait))
+    .addOption(durationOption('--timeout <duration>', 'give up after this long in total (0 = never)', DEFAULTS.timeout))
+    .addOption(durationOption('--stall <duration>', 'give up when nothing moved for this long (0 = never)', DEFAULTS.stall))
     .option('--connections <n>', 'keep-alive connections at the most, however many jobs', DEFAULTS.connections)
     .option('--json', 'NDJSON events on stdout, one object a line')
     .option('-q, --quiet', 'print nothing; the exit code tells')
@@ -59,8 +78,8 @@ Durations: seconds (0.5) or units (250ms, 2s, 1m, 1h, 1m30s).
 Credentials: --access-token-file, --auth-file, $PCLOUD_ACCESS_TOKEN or $PCLOUD_AUTH (the first given).
 
 Examples:
-  PCLOUD_AUTH=... ${NAME} ${kind} my-hash-1 --host api7.pcloud.com
-  ${NAME} ${kind} my-hash-1 --json | jq -r 'select(.event == "done") | .raw'
+  ${NAME} ${kind} ${hash} --host api7.pcloud.com --auth-file ~/.pcloud-auth
+  ${NAME} ${kind} ${hash} --json | jq -r 'select(.event == "done") | .raw'
   ${NAME} ${kind} -- -hash-starting-with-dash`,
     )
     .action(async (hashes: string[], raw: RawOptions) => {
@@ -140,7 +159,15 @@ Exit codes: 0 finished, 1 internal error or output not written, 2 usage, 3 auth,
   watchCommand(program, 'extract', runWatchCommand);
   connectionOptions(program.command('server').summary('print a hostname pinned to one API machine (for upload + watch)'))
     .option('--json', 'print the whole answer as one JSON object')
-    .addHelpText('after', `\nExample:\n  host=$(${NAME} server) && curl -F progresshash=h1 -F file=@big.bin "https://$host/uploadfile?auth=..." & ${NAME} upload h1 --host "$host"`)
+    .addHelpText(
+      'after',
+      // the token goes in the form body, never in the URL (a URL ends up in logs)
+      `
+Examples (upload to the machine it names, and watch the upload there):
+  host=$(${NAME} server)
+  curl -s -F "auth=$PCLOUD_AUTH" -F progresshash=h1 -F folderid=0 -F file=@big.bin "https://$host/uploadfile" >/dev/null &
+  ${NAME} upload h1 --host "$host"`,
+    )
     .action(async (raw: RawOptions) => {
       const {serverCommand} = await import('./commands/server.js');
       throw new Finished(await serverCommand(raw, env));
@@ -149,8 +176,8 @@ Exit codes: 0 finished, 1 internal error or output not written, 2 usage, 3 auth,
   program
     .command('demo')
     .summary('a built-in pCloud emulator, a real upload and zip on it, watched (no account, no network)')
-    .option('--duration <duration>', 'how long the demo upload and zip take', '6')
-    .option('--interval <duration>', 'time between polls', '200ms')
+    .addOption(durationOption('--duration <duration>', 'how long the demo upload and zip take', '6'))
+    .addOption(durationOption('--interval <duration>', 'time between polls', '200ms'))
     .option('--json', 'NDJSON events on stdout, one object a line')
     .option('-q, --quiet', 'print nothing; the exit code tells')
     .option('--no-color', 'no colors (also NO_COLOR, TERM=dumb)')
@@ -167,6 +194,23 @@ Examples:
     .action(async (raw: RawOptions & {duration?: string; serve?: boolean; port?: string}) => {
       const {demoCommand} = await import('./commands/demo.js');
       throw new Finished(await demoCommand(raw, env));
+    });
+
+  program
+    .command('completion')
+    .summary('print a shell completion script (bash, zsh or fish)')
+    .addArgument(new Argument('<shell>', SHELLS.join(', ')).choices(SHELLS))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  source <(${NAME} completion bash)   # bash: this line in ~/.bashrc
+  source <(${NAME} completion zsh)    # zsh: this line in ~/.zshrc, after compinit
+  ${NAME} completion fish | source    # fish: this line in ~/.config/fish/config.fish`,
+    )
+    .action(async (shell: Shell) => {
+      const {completionCommand} = await import('./commands/completion.js');
+      throw new Finished(completionCommand(program, shell, env));
     });
 
   return program;

@@ -117,8 +117,10 @@ async function readTokenFile(option: string, path: string, env: Env, waitMs: num
   }
   const token = checkToken(await readFirstLine(stream, where, waitMs, env.clock), where);
   const mode = path === '-' ? undefined : await env.fileMode(path);
-  if (mode !== undefined && (mode & 0o077) !== 0) {
-    env.stderr.write(`pcloud-progress: warning: ${path} can be read by other users (mode ${mode.toString(8).padStart(3, '0')}); chmod 600 it\n`);
+  // Windows makes modes up (0o666 for any writable file): there the warning would fire on every run
+  if (env.platform !== 'win32' && mode !== undefined && (mode & 0o077) !== 0) {
+    env.stderr.write(`pcloud-progress: warning: ${path} can be read by other users (mode ${mode.toString(8).padStart(3, '0')}); chmod 600 it
+`);
   }
   return token;
 }

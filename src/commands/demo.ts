@@ -15,6 +15,14 @@ export interface DemoRawOptions extends RawOptions {
 /** The token `demo --serve` accepts: the emulator only listens on loopback, so a well-known one is fine. */
 export const SERVE_TOKEN = 'demo-token';
 
+/** A port someone else holds, or one that needs privileges, is the user's choice to change, not a bug. */
+function listenError(error: unknown, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new UsageError(`port ${port} is in use: pick another --port or leave it out for a free one`);
+  if (code === 'EACCES') return new UsageError(`port ${port} needs privileges this user lacks: pick one above 1023 or leave --port out for a free one`);
+  return error;
+}
+
 /**
  * `demo --serve`: just the emulator, until Ctrl-C, for trying the real workflow by hand (curl in
  * one terminal, pcloud-progress in another). stdout gets the URL; stderr how to use it.
@@ -22,8 +30,17 @@ export const SERVE_TOKEN = 'demo-token';
 async function serve(raw: DemoRawOptions, env: Env): Promise<number> {
   const port = raw.port === undefined ? 0 : Number(raw.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`bad --port "${String(raw.port).slice(0, 20)}": expected 0 to 65535`);
-  const emulator = await Emulator.start({port, auth: [SERVE_TOKEN]});
+  const emulator = await Emulator.start({port, auth: [SERVE_TOKEN]}).catch((error: unknown) => {
+    throw listenError(error, port);
+  });
   for (const [name, size] of [['report.pdf', 3_000_000], ['photos.tar', 12_000_000], ['notes.txt', 40_000]] as const) emulator.addFile(name, size);
+  // Ctrl-C is handled from before the URL is out: a script may stop us as soon as it has read it
+  const stopped = new Promise<StopSignal>((resolve) => {
+    const remove = env.onSignal((name) => {
+      remove();
+      resolve(name);
+    });
+  });
   env.stdout.write(`${emulator.url}\n`);
   env.stderr.write(
     [
@@ -35,12 +52,7 @@ async function serve(raw: DemoRawOptions, env: Env): Promise<number> {
       '',
     ].join('\n'),
   );
-  const signal = await new Promise<StopSignal>((resolve) => {
-    const remove = env.onSignal((name) => {
-      remove();
-      resolve(name);
-    });
-  });
+  const signal = await stopped;
   await emulator.close();
   return SIGNAL_EXITS[signal].exitCode;
 }
@@ -64,6 +76,7 @@ const ARCHIVE_ENTRIES = 40;
  */
 export async function demoCommand(raw: DemoRawOptions, env: Env): Promise<number> {
   if (raw.serve) return serve(raw, env);
+  if (raw.port !== undefined) throw new UsageError('--port only goes with --serve (the demo itself always takes a free port)');
   const durationMs = parseDurationOption('--duration', raw.duration ?? '6', {min: 100, allowZero: false});
   const intervalMs = parseDurationOption('--interval', raw.interval ?? '200ms', {min: 1, allowZero: false});
   const token = randomBytes(16).toString('hex');
