@@ -67,7 +67,7 @@ function watchCommand(program: Command, kind: JobKind, run: (kind: JobKind, hash
     .addOption(durationOption('--wait <duration>', 'how long the job may be "not found" before it appears or after it vanished', DEFAULTS.wait))
     .addOption(durationOption('--timeout <duration>', 'give up after this long in total (0 = never)', DEFAULTS.timeout))
     .addOption(durationOption('--stall <duration>', 'give up when nothing moved for this long (0 = never)', DEFAULTS.stall))
-    .option('--connections <n>', 'keep-alive connections at the most, however many jobs', DEFAULTS.connections)
+    .addOption(new Option('--connections <n>', 'keep-alive connections at the most, however many jobs').default(DEFAULTS.connections, DEFAULTS.connections))
     .option('--json', 'NDJSON events on stdout, one object a line')
     .option('-q, --quiet', 'print nothing; the exit code tells')
     .option('--no-color', 'no colors (also NO_COLOR, TERM=dumb)')

@@ -249,7 +249,7 @@ describe('signals and pipes', () => {
 
 describe('bad input: one line, exit 2, no request', () => {
   it.each([
-    [['upload'], /missing required argument 'progresshash'/],
+    [['upload'], /missing progresshash: give one or more, or --hash-file/],
     [['upload', 'a b'], /bad progresshash/],
     [['upload', 'x'.repeat(129)], /longer than 128/],
     [['upload', 'h1', '--interval', 'soon'], /bad --interval "soon"/],
@@ -355,24 +355,30 @@ describe('demo', () => {
     expect((await server.result).code).toBe(130);
   });
 
-  it('watches a real upload and a real zip on the built-in emulator to the end (short mode)', async () => {
+  it('watches a real upload, a remote upload, a zip and an extraction on the built-in emulator to the end (short mode)', async () => {
     const result = await runCli(['demo', '--duration', '400ms', '--interval', '20ms', '--json'], {env: {PCLOUD_AUTH: undefined}});
     expect(result.code).toBe(0);
     const lines = events(result.stdout);
     const done = lines.filter((e) => e.event === 'done');
-    expect(done.map((e) => e.kind).sort()).toEqual(['upload', 'zip']);
-    const upload = done.find((e) => e.kind === 'upload');
+    expect(done.map((e) => e.kind).sort()).toEqual(['extract', 'upload', 'upload', 'zip']);
+    const upload = done.find((e) => e.kind === 'upload' && String(e.hash).startsWith('up-'));
+    const remote = done.find((e) => e.kind === 'upload' && String(e.hash).startsWith('remote-'));
+    expect(remote).toMatchObject({percent: 100, files: 2, totalFiles: 2});
+    expect(done.find((e) => e.kind === 'extract')).toMatchObject({files: 40, percent: null});
     expect(upload).toMatchObject({percent: 100, files: 3});
     expect(upload?.bytes).toBe(upload?.totalBytes);
-    const uploadProgress = lines.filter((e) => e.kind === 'upload' && e.event === 'progress').map((e) => e.bytes as number);
+    const uploadProgress = lines.filter((e) => e.hash === upload?.hash && e.event === 'progress').map((e) => e.bytes as number);
     expect(uploadProgress.length).toBeGreaterThan(1);
     expect(uploadProgress).toEqual([...uploadProgress].sort((a, b) => a - b));
   });
 
-  it('prints plain lines ending with both jobs done', async () => {
+  it('prints plain lines ending with every job done, never a remote URL query', async () => {
     const result = await runCli(['demo', '--duration', '300ms', '--interval', '20ms'], {env: {PCLOUD_AUTH: undefined}});
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/^upload up-\w+: done: 100% 16\.3 MiB in .*3 files$/m);
     expect(result.stderr).toMatch(/^zip zip-\w+: done: 100% .*24 files$/m);
+    expect(result.stderr).toMatch(/^upload remote-\w+: done: 100% 9\.00 MiB in .*2 files$/m);
+    expect(result.stderr).toMatch(/^extract extract-\w+: Successfully extracted to current directory\.$/m);
+    expect(result.stderr).not.toMatch(/Signature/);
   });
 });

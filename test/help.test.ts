@@ -161,6 +161,8 @@ describe('every example in every --help runs as written', () => {
     // the hashes the examples name; h1 is left to the emulator: the server example really uploads it
     for (const hash of ['backup-42', '-hash-starting-with-dash']) emulator.script('uploadprogress', hash, [Emulator.uploadAnswer({uploaded: 500, total: 1000}), done]);
     for (const hash of ['zip-7', '-hash-starting-with-dash']) emulator.script('savezipprogress', hash, [Emulator.zipAnswer({files: 1, totalfiles: 3, bytes: 300, totalbytes: 900}), zipped]);
+    const entries = [{path: 'a/1.jpg', size: 100}];
+    for (const hash of ['extract-9', '-hash-starting-with-dash']) emulator.script('extractarchiveprogress', hash, [Emulator.extractAnswer({output: Emulator.extractOutput('a.zip', entries), finished: true})]);
     home = mkdtempSync(join(tmpdir(), 'pp-home-'));
     writeFileSync(join(home, '.pcloud-auth'), `${AUTH}\n`, {mode: 0o600});
     cwd = mkdtempSync(join(tmpdir(), 'pp-cwd-'));

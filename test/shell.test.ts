@@ -73,7 +73,7 @@ describe('completion bash', () => {
   it('completes commands and their options', async () => {
     expect(await bashCompletes('up')).toEqual(['upload']);
     expect(await bashCompletes('upload', '--re')).toEqual(['--region', '--request-timeout']);
-    expect(await bashCompletes('')).toEqual(['upload', 'zip', 'server', 'demo', 'completion', 'help']);
+    expect(await bashCompletes('')).toEqual(['upload', 'zip', 'extract', 'server', 'demo', 'completion', 'help']);
     expect(await bashCompletes('-')).toEqual(['-V', '--version', '-h', '--help']);
     expect(await bashCompletes('zip', '--js')).toEqual(['--json']);
     expect(await bashCompletes('help', 'u')).toEqual(['upload']);
@@ -97,7 +97,7 @@ describe('completion bash', () => {
 
   it('offers every command and every option --help lists: generated from the program, it cannot drift', async () => {
     const listing = await helpListing();
-    expect([...listing.keys()]).toEqual(expect.arrayContaining(['upload', 'zip', 'server', 'demo', 'completion']));
+    expect([...listing.keys()]).toEqual(expect.arrayContaining(['upload', 'zip', 'extract', 'server', 'demo', 'completion']));
     expect(await bashCompletes('')).toEqual(expect.arrayContaining([...listing.keys()]));
     for (const [command, options] of listing) {
       expect(options.length, command).toBeGreaterThan(0);
