@@ -13,11 +13,11 @@
 // data for the message of a failed check; they are made on first use instead.
 import {readFile} from 'node:fs/promises';
 import type {Options} from 'tsup';
+import {TRIMMED_MESSAGE_PREFIX} from '../src/api/trimmed.js';
 
 export type Plugin = NonNullable<Options['esbuildPlugins']>[number];
 
-const off = (feature: string, option: string) =>
-  `throw new Error("pcloud-progress is built without got's ${feature} (${option}); see build/trim.ts")`;
+const off = (feature: string, option: string) => `throw new Error(${JSON.stringify(`${TRIMMED_MESSAGE_PREFIX}${feature} (${option}); see build/trim.ts`)})`;
 
 const STUBS: Record<string, string> = {
   'http2-wrapper': `export default {get auto() {${off('HTTP/2 support', 'http2: false')}}, get globalAgent() {${off('HTTP/2 support', 'http2: false')}}};`,

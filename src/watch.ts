@@ -2,7 +2,7 @@ import type {Clock} from './env.js';
 import {eventFactory, type ErrorEvent, type JobKind, type OutputEvent, type ProgressNumbers, type StatusFields, type WatchEvent} from './events.js';
 import {ExitCode} from './exit-codes.js';
 import {progressDecoder, sameNumbers, type Progress, type RawAnswer} from './api/decode.js';
-import type {Outcome} from './api/outcome.js';
+import type {Outcome, Transient} from './api/outcome.js';
 import {formatDuration} from './duration.js';
 import {RateMeter, eta} from './rate.js';
 
@@ -10,6 +10,13 @@ import {RateMeter, eta} from './rate.js';
 export const GIVE_UP_AFTER_FAILURES_MS = 60_000;
 /** Backoff between retries never grows past this. */
 export const MAX_BACKOFF_MS = 30_000;
+/** A pCloud rate limit (4010...) is waited out at least this long, then longer at each try. */
+export const RATE_LIMIT_BACKOFF_MS = 10_000;
+/**
+ * Before the server ever answered, a refused connection or a protocol mismatch means a wrong host
+ * or port: given up on once it has lasted this long (a server being restarted gets a few tries).
+ */
+export const FIRST_CONTACT_WINDOW_MS = 10_000;
 
 export interface JobSpec {
   kind: JobKind;
@@ -71,6 +78,43 @@ export function backoffMs(attempt: number, intervalMs: number, random: () => num
 
 export const RECORD_GONE_MESSAGE = 'every byte was received, then pCloud dropped the record before a poll saw the final answer (finished: true)';
 
+/** Hard backoff for a rate limit: 10 s, 20 s, 40 s..., plus up to a quarter more so jobs spread out. */
+export function rateLimitBackoffMs(attempt: number, random: () => number): number {
+  const base = Math.min(GIVE_UP_AFTER_FAILURES_MS, RATE_LIMIT_BACKOFF_MS * 2 ** Math.min(attempt - 1, 30));
+  return base + random() * (base / 4);
+}
+
+/** The wait before retrying a transient failure: the server's Retry-After is a floor over our own backoff. */
+function retryDelayMs(outcome: Transient, failures: number, rateLimits: number, intervalMs: number, random: () => number): number {
+  const backoff = outcome.rateLimited ? rateLimitBackoffMs(rateLimits, random) : backoffMs(failures, intervalMs, random);
+  return Math.max(backoff, outcome.retryAfterMs ?? 0);
+}
+
+/**
+ * Until the server has answered once (anything over HTTP, even a 19xx or a 502), a refused
+ * connection or a protocol mismatch means a wrong host or port, not a busy server: those get
+ * their own short window, counted from the first of them.
+ */
+class FirstContact {
+  #answered = false;
+  #since: number | undefined;
+  #tries = 0;
+
+  /** Notes a poll's outcome; for a wrong-place failure before any answer, when its window ends. */
+  note(outcome: Outcome, now: number): number | undefined {
+    if (outcome.type !== 'transient' || outcome.connection === undefined) this.#answered = true;
+    if (this.#answered || outcome.type !== 'transient' || (outcome.connection !== 'refused' && outcome.connection !== 'protocol')) return undefined;
+    this.#since ??= now;
+    this.#tries += 1;
+    return this.#since + FIRST_CONTACT_WINDOW_MS;
+  }
+
+  /** `5 tries in 10s` */
+  tries(now: number): string {
+    return `${this.#tries} tries in ${formatDuration(now - (this.#since ?? now))}`;
+  }
+}
+
 function notFoundMessage(spec: JobSpec, seen: boolean, waitedMs: number): {message: string; hint?: string} {
   const what = spec.kind;
   if (seen) return {message: `the ${what} vanished before it finished (not found for ${formatDuration(waitedMs)})`};
@@ -109,7 +153,9 @@ export async function* watch(spec: JobSpec, deps: WatchDeps): AsyncGenerator<Loo
   let notFoundSince: number | undefined;
   let failingSince: number | undefined;
   let failures = 0;
+  let rateLimits = 0;
   let lastMoveAt: number | undefined;
+  const firstContact = new FirstContact();
 
   const events = eventFactory(spec);
   const elapsed = (now: number): number => Math.round(now - deps.startedAt) / 1000; // whole ms
@@ -132,9 +178,11 @@ export async function* watch(spec: JobSpec, deps: WatchDeps): AsyncGenerator<Loo
     if (signal.aborted || now >= deadline) break;
 
     let delayMs = spec.intervalMs;
+    const wrongPlaceUntil = firstContact.note(outcome, now);
     if (outcome.type === 'answer') {
       failingSince = undefined;
       failures = 0;
+      rateLimits = 0;
       notFoundSince = undefined;
       lastRaw = outcome.raw;
       const progress = decoder.decode(outcome.raw);
@@ -157,6 +205,7 @@ export async function* watch(spec: JobSpec, deps: WatchDeps): AsyncGenerator<Loo
     } else if (outcome.type === 'notFound') {
       failingSince = undefined;
       failures = 0;
+      rateLimits = 0;
       if (spec.kind === 'upload' && last?.allBytesSeen) {
         // pCloud dropped the record of an upload whose every byte had arrived, before a poll saw
         // `finished` (how long it keeps one is undocumented): that upload is done, not vanished.
@@ -175,11 +224,20 @@ export async function* watch(spec: JobSpec, deps: WatchDeps): AsyncGenerator<Loo
     } else if (outcome.type === 'transient') {
       failingSince ??= now;
       failures += 1;
-      if (now - failingSince >= GIVE_UP_AFTER_FAILURES_MS) {
-        yield failure(now, ExitCode.failure, outcome.code, `gave up after ${formatDuration(now - failingSince)} of failures; the last: ${outcome.message}`);
+      if (outcome.rateLimited) rateLimits += 1;
+      if (wrongPlaceUntil !== undefined && now >= wrongPlaceUntil) {
+        yield failure(now, ExitCode.failure, outcome.code, `gave up after ${firstContact.tries(now)}: ${outcome.message}`, outcome.hint);
         return;
       }
-      delayMs = backoffMs(failures, spec.intervalMs, deps.random);
+      if (now - failingSince >= GIVE_UP_AFTER_FAILURES_MS) {
+        // still rate limited when the window ends: exit 5, as a ban would
+        const exitCode = outcome.rateLimited ? ExitCode.rateLimited : ExitCode.failure;
+        yield failure(now, exitCode, outcome.code, `gave up after ${formatDuration(now - failingSince)} of failures; the last: ${outcome.message}`, outcome.hint);
+        return;
+      }
+      // never past the end of the failure window (or the first-contact one): the last try comes at its end
+      const windowEnd = wrongPlaceUntil ?? failingSince + GIVE_UP_AFTER_FAILURES_MS;
+      delayMs = Math.min(retryDelayMs(outcome, failures, rateLimits, spec.intervalMs, deps.random), windowEnd - now);
       yield {event: 'retry', kind: spec.kind, hash: spec.hash, message: outcome.message, attempt: failures, delayMs};
     } else {
       yield failure(now, outcome.exitCode, outcome.code, outcome.message, outcome.hint);

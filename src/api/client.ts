@@ -1,17 +1,26 @@
 import {lookup as dnsLookup, type LookupAddress} from 'node:dns';
-import {Agent as HttpAgent} from 'node:http';
+import {Agent as HttpAgent, type IncomingHttpHeaders} from 'node:http';
 import {Agent as HttpsAgent} from 'node:https';
 import {isIP} from 'node:net';
 import got, {type Got, RequestError} from 'got';
+import {HttpProxyAgent, HttpsProxyAgent} from 'hpagent';
+import {getProxyForUrl} from 'proxy-from-env';
 import {ExitCode} from '../exit-codes.js';
-import type {Host} from '../host.js';
+import {isLoopback, type Host} from '../host.js';
 import type {Credentials} from '../options.js';
 import {formatDuration} from '../duration.js';
 import {VERSION} from '../version.js';
-import {classifyBody, type Outcome} from './outcome.js';
+import {classifyBody, type Outcome, type Transient} from './outcome.js';
+import {TRIMMED_MESSAGE_PREFIX} from './trimmed.js';
 
 /** Answers over this size are not pCloud progress answers: treated as malformed. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** One address a host name resolved to. */
+export interface ResolvedAddress {
+  address: string;
+  family: number;
+}
 
 export interface ClientOptions {
   host: Host;
@@ -19,14 +28,20 @@ export interface ClientOptions {
   credentials?: Credentials;
   /** keep-alive connections at most: one per job watched at once */
   maxConnections: number;
-  /** how the hostname is resolved, once (tests pin a made-up name without editing /etc/hosts) */
-  resolve?: (hostname: string) => Promise<{address: string; family: number}>;
+  /** how the hostname is resolved, once, to all its addresses (tests pin a made-up name without editing /etc/hosts) */
+  resolve?: (hostname: string) => Promise<ResolvedAddress[]>;
+  /**
+   * The proxy to reach `host` through: a URL, which may hold a user and password. `null`: none.
+   * Absent: the environment's, as `proxyFor(host)` reads it.
+   */
+  proxy?: string | null;
 }
 
-/** A pCloud client fixed to one host and one address. No other code sees a URL. */
+/** A pCloud client fixed to one host, and to the addresses it resolved to. No other code sees a URL. */
 export interface ApiClient {
   readonly host: Host;
-  readonly address: string;
+  /** the addresses every connection goes to; empty through a proxy (it resolves the name) */
+  readonly addresses: readonly string[];
   /** Calls `method` with a prebuilt form body (see formBody); never throws for network or server faults. */
   call(method: string, body: string, signal?: AbortSignal): Promise<Outcome>;
   /** A form body carrying `params` and, when the client has an `auth` token, the token. */
@@ -37,33 +52,87 @@ export interface ApiClient {
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
 /**
- * A `lookup` for net.connect that always answers the one address resolved at start. Node 20
- * calls it with `{all: true}` (autoSelectFamily), older paths without: both forms are answered.
+ * A `lookup` for net.connect that always answers the addresses resolved at start. Node 20 calls
+ * it with `{all: true}` (autoSelectFamily) and then tries them in turn, so a broken IPv6 route
+ * falls back to IPv4 as curl does; without `all` (family auto-selection turned off) the first one.
  */
-function pinnedLookup(address: string, family: number) {
+function pinnedLookup(addresses: readonly ResolvedAddress[]) {
+  const [first] = addresses as [ResolvedAddress];
   return (_hostname: string, options: unknown, callback?: LookupCallback): void => {
     const done = (typeof options === 'function' ? options : callback) as LookupCallback;
     const all = typeof options === 'object' && options !== null && (options as {all?: boolean}).all === true;
-    if (all) done(null, [{address, family}]);
-    else done(null, address, family);
+    if (all) done(null, addresses.map(({address, family}) => ({address, family})));
+    else done(null, first.address, first.family);
   };
 }
 
-export async function resolveOnce(hostname: string): Promise<{address: string; family: number}> {
+/** Every address of `hostname`: one machine's IPv6 and IPv4 addresses are all kept. */
+export async function resolveOnce(hostname: string): Promise<ResolvedAddress[]> {
   const family = isIP(hostname);
-  if (family !== 0) return {address: hostname, family};
+  if (family !== 0) return [{address: hostname, family}];
   return new Promise((resolve, reject) => {
-    dnsLookup(hostname, {}, (error, address, addressFamily) => (error ? reject(error) : resolve({address, family: addressFamily})));
+    dnsLookup(hostname, {all: true}, (error, addresses) => (error ? reject(error) : resolve(addresses)));
   });
 }
 
+/** The client cannot be set up: the host name does not resolve, or the proxy setting is unusable. */
 export class HostResolveError extends Error {
-  readonly exitCode = ExitCode.failure;
+  constructor(
+    message: string,
+    readonly exitCode: number = ExitCode.failure,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The proxy for `host` from the environment, as curl reads it: HTTPS_PROXY or HTTP_PROXY by the
+ * host's scheme (then ALL_PROXY), lower case first, unless NO_PROXY names the host; null: none.
+ */
+export function proxyFor(host: Host): string | null {
+  const proxy = getProxyForUrl(host.origin);
+  if (proxy === '') return null;
+  // proxy-from-env gives a value without a scheme the target's scheme (https://proxy:3128 for an
+  // https target): curl takes such a proxy as plain http://, and so do proxies in practice
+  const scheme = host.protocol.slice(0, -1);
+  const names = [`${scheme}_proxy`, `${scheme.toUpperCase()}_PROXY`, 'all_proxy', 'ALL_PROXY'];
+  const raw = names.map((name) => process.env[name]).find((value) => value !== undefined && value !== '');
+  return raw !== undefined && !raw.includes('://') ? `http://${raw}` : proxy;
+}
+
+/** Which variable a user sets for this host's proxy: named in hints, never its value. */
+function proxyVariable(host: Host): string {
+  return host.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY';
+}
+
+/** The proxy setting as a URL, or a usage error that never quotes it (it may hold a password). */
+function parseProxy(proxy: string, host: Host): URL {
+  const bad = (why: string): HostResolveError => new HostResolveError(`the proxy in ${proxyVariable(host)} (or ALL_PROXY) ${why}`, ExitCode.usage);
+  let url: URL;
+  try {
+    url = new URL(proxy);
+  } catch {
+    throw bad('is not a valid URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad(`is a ${url.protocol.slice(0, -1)}:// proxy: only http:// and https:// proxies are supported`);
+  return url;
+}
+
+/** `host:port` with the port always spelled out: what a person checks when nothing answers. */
+function hostAndPort(host: Host): string {
+  return host.port === undefined ? `${host.label}:${host.protocol === 'https:' ? 443 : 80}` : host.label;
+}
+
+/** What networkOutcome needs to know about the connection a request failed on. */
+interface Connection {
+  host: Host;
+  /** the proxy's `host:port` (never its URL: that may hold a password); undefined: direct */
+  proxy: string | undefined;
+  requestTimeoutMs: number;
 }
 
 const NETWORK_MESSAGES: Record<string, string> = {
   ECONNRESET: 'the connection was reset',
-  ECONNREFUSED: 'the connection was refused',
   ECONNABORTED: 'the connection was aborted',
   EPIPE: 'the connection broke',
   EHOSTUNREACH: 'the host is unreachable',
@@ -72,21 +141,112 @@ const NETWORK_MESSAGES: Record<string, string> = {
   ERR_CANCELED: `malformed answer: larger than ${MAX_BODY_BYTES / 1024} KiB`,
 };
 
+/** hpagent's error when the proxy does not answer a CONNECT with 200. */
+const PROXY_CONNECT_FAILED = /^Bad response: (\d{3})$/;
+
+function errorCode(error: unknown): string | undefined {
+  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
+  return typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code) ? code : undefined;
+}
+
+/** No byte of an answer came back: whether the request went out on a kept-alive socket or a new one. */
+function socketWithoutAnswer(error: unknown): 'reused' | 'fresh' | undefined {
+  if (!(error instanceof RequestError) || error.response !== undefined) return undefined;
+  return error.request?.reusedSocket === true ? 'reused' : 'fresh';
+}
+
+/**
+ * The server closed an idle kept-alive connection just as this request went out on it (it
+ * does so near its idle timeout, which may match the poll interval): the request never reached
+ * it, and a progress query is safe to repeat.
+ */
+function closedWhileIdle(error: unknown): boolean {
+  const code = errorCode(error);
+  return (code === 'ECONNRESET' || code === 'EPIPE') && socketWithoutAnswer(error) === 'reused';
+}
+
+/** The proxy answered our CONNECT with `status`: it could not, or would not, open the tunnel. */
+function proxyConnectOutcome(status: number, connection: Connection): Outcome {
+  const target = hostAndPort(connection.host);
+  if (status === 407) {
+    return {type: 'fatal', exitCode: ExitCode.failure, code: null, message: 'the proxy asks for a user and password (HTTP 407)', hint: `give them in ${proxyVariable(connection.host)}: http://USER:PASSWORD@HOST:PORT`};
+  }
+  if (status >= 400 && status < 500) return {type: 'fatal', exitCode: ExitCode.failure, code: null, message: `the proxy refused to connect to ${target} (HTTP ${status})`};
+  // 500/502/503: the proxy could not open a connection to the target (refused, most often)
+  const refused = status >= 500 && status <= 503;
+  return {type: 'transient', code: null, message: `the proxy could not connect to ${target} (HTTP ${status})`, connection: refused ? 'refused' : 'failed', hint: 'check the host and port'};
+}
+
+/** Nothing listens where we connect: on the server's port, or on the proxy's. */
+function refusedOutcome(connection: Connection): Transient {
+  if (connection.proxy !== undefined) {
+    return {type: 'transient', code: null, message: 'the proxy refused the connection', connection: 'refused', hint: `nothing listens on ${connection.proxy}: check ${proxyVariable(connection.host)}`};
+  }
+  return {type: 'transient', code: null, message: 'the connection was refused', connection: 'refused', hint: `nothing listens on ${hostAndPort(connection.host)}: check the host and port`};
+}
+
+/**
+ * TLS spoken to a plain-HTTP port, or plain HTTP to a TLS port: the port is wrong, not busy.
+ * The hint offers the other scheme only where --host accepts it (plain http is loopback only).
+ */
+function protocolOutcome(code: string, connection: Connection, reset: boolean): Transient {
+  const {host} = connection;
+  const target = hostAndPort(host);
+  if (host.protocol === 'https:') {
+    const hint = isLoopback(host.hostname) ? `${target} may be a plain-HTTP server: try http://${target}` : `${target} does not speak TLS: check the port`;
+    return {type: 'transient', code: null, message: `the server does not speak TLS (${code})`, connection: 'protocol', hint};
+  }
+  const message = reset ? NETWORK_MESSAGES.ECONNRESET! : `the answer is not HTTP (${code})`;
+  return {type: 'transient', code: null, message, connection: 'protocol', hint: `${target} may speak TLS: try https://${target}`};
+}
+
+/** OpenSSL's words for a first record that is not TLS at all (a plain-HTTP answer), not for a failed handshake. */
+const NOT_TLS = /wrong version number|packet length too long|unknown protocol/i;
+
+function isProtocolMismatch(code: string | undefined, error: unknown, host: Host): boolean {
+  if (host.protocol === 'https:') return code === 'ERR_SSL_WRONG_VERSION_NUMBER' || (code === 'EPROTO' && error instanceof Error && NOT_TLS.test(error.message));
+  return code !== undefined && code.startsWith('HPE_');
+}
+
 /**
  * A got error -> Outcome. got's own messages hold the request URL, so they are never shown;
- * only the error code, which is checked to be a plain identifier.
+ * only the error code, which is checked to be a plain identifier, or a message of our own making.
  */
-function networkOutcome(error: unknown, requestTimeoutMs: number): Outcome {
-  const rawCode = error instanceof RequestError || error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
-  const code = typeof rawCode === 'string' && /^[A-Z0-9_]{1,64}$/.test(rawCode) ? rawCode : undefined;
-  if (code === 'ETIMEDOUT') return {type: 'transient', code: null, message: `no answer within ${formatDuration(requestTimeoutMs)}`};
-  if (code === 'ENOTFOUND') return {type: 'fatal', exitCode: ExitCode.failure, code: null, message: 'the host name does not resolve'};
+export function networkOutcome(error: unknown, connection: Connection): Outcome {
+  const code = errorCode(error);
+  const message = error instanceof Error ? error.message : '';
+  // a part of got left out of the build was reached: a bug in this program, not the network's
+  if (message.startsWith(TRIMMED_MESSAGE_PREFIX)) return {type: 'fatal', exitCode: ExitCode.bug, code: null, message: `internal error: ${message}`};
+  const connectStatus = connection.proxy === undefined ? undefined : PROXY_CONNECT_FAILED.exec(message)?.[1];
+  if (connectStatus !== undefined) return proxyConnectOutcome(Number(connectStatus), connection);
+  if (code === 'ETIMEDOUT') return {type: 'transient', code: null, message: `no answer within ${formatDuration(connection.requestTimeoutMs)}`, connection: 'failed'};
+  if (code === 'ENOTFOUND') {
+    return {type: 'fatal', exitCode: ExitCode.failure, code: null, message: connection.proxy === undefined ? 'the host name does not resolve' : "the proxy's host name does not resolve"};
+  }
+  if (code === 'ECONNREFUSED') return refusedOutcome(connection);
+  if (isProtocolMismatch(code, error, connection.host)) return protocolOutcome(code ?? 'EPROTO', connection, false);
   if (code && (/CERT|TLS|SSL/.test(code) || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE')) {
     return {type: 'fatal', exitCode: ExitCode.failure, code: null, message: `the server's TLS certificate is not trusted (${code})`, hint: 'a private CA can be added with NODE_EXTRA_CA_CERTS'};
   }
+  // a TLS server closes a fresh connection that speaks plain HTTP to it (Node's does), without a byte
+  if (code === 'ECONNRESET' && connection.host.protocol === 'http:' && socketWithoutAnswer(error) === 'fresh') return protocolOutcome(code, connection, true);
   const known = code ? NETWORK_MESSAGES[code] : undefined;
-  const message = known ?? (error instanceof RequestError && error.name === 'ReadError' ? 'the answer broke off' : `network error${code ? ` (${code})` : ''}`);
-  return {type: 'transient', code: null, message};
+  const text = known ?? (error instanceof RequestError && error.name === 'ReadError' ? 'the answer broke off' : `network error${code ? ` (${code})` : ''}`);
+  // an answer that broke off, or that we cut short, still came from an HTTP server
+  const answered = error instanceof RequestError && error.response !== undefined;
+  return {type: 'transient', code: null, message: text, ...(!answered && {connection: 'failed' as const})};
+}
+
+/** `Retry-After`: seconds, or an HTTP date (against the answer's own Date, so clock skew does not count). */
+export function retryAfterMs(headers: IncomingHttpHeaders, now = Date.now()): number | undefined {
+  const value = headers['retry-after']?.trim();
+  if (value === undefined || value === '') return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  // an HTTP date starts with the day's name; Date.parse would take '-3' for a year
+  const at = /^[a-z]{3}/i.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(at)) return undefined;
+  const date = headers.date === undefined ? Number.NaN : Date.parse(headers.date);
+  return Math.max(0, at - (Number.isNaN(date) ? now : date));
 }
 
 function httpOutcome(status: number, body: string): Outcome | undefined {
@@ -103,7 +263,25 @@ function httpOutcome(status: number, body: string): Outcome | undefined {
   return {type: 'transient', code: null, message: `malformed answer: HTTP ${status}`};
 }
 
-function makeGot(options: ClientOptions, address: string, family: number, agent: HttpAgent): Got {
+/** An HTTP answer -> Outcome; a transient one carries the server's Retry-After, if it sent one. */
+function answerOutcome(status: number, headers: IncomingHttpHeaders, body: string): Outcome {
+  const outcome = httpOutcome(status, body) ?? classifyBody(body);
+  if (outcome.type !== 'transient') return outcome;
+  const wait = retryAfterMs(headers);
+  return wait === undefined ? outcome : {...outcome, retryAfterMs: wait};
+}
+
+/**
+ * Keep-alive agents: direct ones, or through the proxy (a CONNECT tunnel for https and plain http
+ * alike, kept alive as a direct connection is).
+ */
+function makeAgent(host: Host, proxy: URL | undefined, maxConnections: number): HttpAgent {
+  const options = {keepAlive: true, maxSockets: Math.max(1, maxConnections), maxFreeSockets: Math.max(1, maxConnections), scheduling: 'lifo' as const};
+  if (proxy) return host.protocol === 'https:' ? new HttpsProxyAgent({...options, proxy}) : new HttpProxyAgent({...options, proxy});
+  return host.protocol === 'https:' ? new HttpsAgent(options) : new HttpAgent(options);
+}
+
+function makeGot(options: ClientOptions, agent: HttpAgent, addresses: readonly ResolvedAddress[]): Got {
   const headers: Record<string, string> = {
     'user-agent': `pcloud-progress/${VERSION}`,
     'content-type': 'application/x-www-form-urlencoded',
@@ -114,7 +292,8 @@ function makeGot(options: ClientOptions, address: string, family: number, agent:
     method: 'POST',
     headers,
     agent: {http: agent, https: agent as HttpsAgent},
-    dnsLookup: pinnedLookup(address, family) as never,
+    // through a proxy there is no lookup of ours: the proxy resolves the name
+    ...(addresses.length > 0 && {dnsLookup: pinnedLookup(addresses) as never}),
     followRedirect: false,
     throwHttpErrors: false,
     retry: {limit: 0},
@@ -125,40 +304,59 @@ function makeGot(options: ClientOptions, address: string, family: number, agent:
   });
 }
 
-/** Builds the pinned client: resolves the host once, then every request goes to that address. */
-export async function createClient(options: ClientOptions): Promise<ApiClient> {
-  const {host} = options;
-  let resolved: {address: string; family: number};
+/** The host's addresses, resolved once; a name that does not resolve is a HostResolveError. */
+async function resolveHost(options: ClientOptions): Promise<ResolvedAddress[]> {
+  const {hostname} = options.host;
+  let addresses: ResolvedAddress[];
   try {
-    resolved = await (options.resolve ?? resolveOnce)(host.hostname);
+    addresses = await (options.resolve ?? resolveOnce)(hostname);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new HostResolveError(`cannot resolve ${host.hostname}${code ? ` (${code})` : ''}`);
+    throw new HostResolveError(`cannot resolve ${hostname}${code ? ` (${code})` : ''}`);
   }
-  const agentOptions = {keepAlive: true, maxSockets: Math.max(1, options.maxConnections), maxFreeSockets: Math.max(1, options.maxConnections), scheduling: 'lifo' as const};
-  const agent = host.protocol === 'https:' ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
-  const instance = makeGot(options, resolved.address, resolved.family, agent);
+  if (addresses.length === 0) throw new HostResolveError(`cannot resolve ${hostname} (no address)`);
+  return addresses;
+}
+
+/**
+ * Builds the pinned client: resolves the host once, then every request goes to those addresses.
+ * Through a proxy, the pin is the host name: the proxy resolves it.
+ */
+export async function createClient(options: ClientOptions): Promise<ApiClient> {
+  const {host} = options;
+  const proxySetting = options.proxy === undefined ? proxyFor(host) : options.proxy;
+  const proxy = proxySetting === null ? undefined : parseProxy(proxySetting, host);
+  const addresses = proxy ? [] : await resolveHost(options);
+  const agent = makeAgent(host, proxy, options.maxConnections);
+  const instance = makeGot(options, agent, addresses);
   const credentials = options.credentials;
+  const connection: Connection = {host, proxy: proxy?.host, requestTimeoutMs: options.requestTimeoutMs};
+
+  const send = async (url: string, body: string, signal: AbortSignal | undefined, retried: boolean): Promise<Outcome> => {
+    try {
+      const request = instance(url, {body, signal});
+      request.on('downloadProgress', ({transferred}) => {
+        if (transferred > MAX_BODY_BYTES) request.cancel();
+      });
+      const response = await request;
+      return answerOutcome(response.statusCode, response.headers, response.body);
+    } catch (error) {
+      // once, at once, silently: the failed socket is gone, so the agent opens a fresh one
+      if (!retried && !signal?.aborted && closedWhileIdle(error)) return send(url, body, signal, true);
+      return networkOutcome(error, connection);
+    }
+  };
 
   return {
     host,
-    address: resolved.address,
+    addresses: addresses.map(({address}) => address),
     formBody(params) {
       const form = new URLSearchParams(params);
       if (credentials?.type === 'auth') form.set('auth', credentials.token);
       return form.toString();
     },
-    async call(method, body, signal) {
-      try {
-        const request = instance(`${host.origin}/${method}`, {body, signal});
-        request.on('downloadProgress', ({transferred}) => {
-          if (transferred > MAX_BODY_BYTES) request.cancel();
-        });
-        const response = await request;
-        return httpOutcome(response.statusCode, response.body) ?? classifyBody(response.body);
-      } catch (error) {
-        return networkOutcome(error, options.requestTimeoutMs);
-      }
+    call(method, body, signal) {
+      return send(`${host.origin}/${method}`, body, signal, false);
     },
     close() {
       agent.destroy();

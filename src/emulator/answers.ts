@@ -50,7 +50,7 @@ export const FAULTS: Record<FaultKind, ScriptedAnswer> = {
   error5000: {json: {result: 5000, error: ERROR_TEXTS[5000]}},
   http502: {status: 502, body: '<html><body><h1>502 Bad Gateway</h1></body></html>', headers: {'content-type': 'text/html'}},
   http503: {status: 503, body: '<html><body><h1>503 Service Unavailable</h1></body></html>', headers: {'content-type': 'text/html'}},
-  http429: {status: 429, body: '', headers: {'retry-after': '1'}},
+  http429: {status: 429, body: '', headers: {'retry-after': '0'}}, // 0: honoured like any Retry-After, without slowing a soak of random faults
   reset: {reset: true},
   truncated: {truncated: '{"result":0,"total":10'},
   html: {status: 200, body: '<!doctype html><html><body>Maintenance</body></html>', headers: {'content-type': 'text/html'}},

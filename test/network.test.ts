@@ -1,0 +1,372 @@
+import {execFileSync} from 'node:child_process';
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
+import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
+import {createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket} from 'node:net';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {RequestError} from 'got';
+import {createProxy, type ProxyServer} from 'proxy';
+import {afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {createClient, networkOutcome, retryAfterMs} from '../src/api/client.js';
+import {TRIMMED_MESSAGE_PREFIX} from '../src/api/trimmed.js';
+import {Emulator, type EmulatorOptions, type ScriptedAnswer} from '../src/emulator/index.js';
+import {parseHost} from '../src/host.js';
+import {AUTH, events, runCli} from './helpers/cli.js';
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((close) => close()));
+});
+
+async function emulatorWith(options: EmulatorOptions = {}): Promise<Emulator> {
+  const emulator = await Emulator.start(options);
+  closers.push(() => emulator.close());
+  return emulator;
+}
+
+/** Listens on 127.0.0.1; closed after the test, every connection with it (proxy tunnels too). */
+async function listen<T extends Server | NetServer>(server: T): Promise<T & {port: number}> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.push(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return Object.assign(server, {port: (server.address() as AddressInfo).port});
+}
+
+/** A free loopback port where nothing listens. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const {port} = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+const finished = Emulator.uploadAnswer({uploaded: 100, total: 100, finished: true, files: [{fileid: 1}]});
+const up = (uploaded: number): ScriptedAnswer => Emulator.uploadAnswer({uploaded, total: 100});
+const retryLines = (stderr: string): string[] => stderr.split('\n').filter((line) => /retrying in/.test(line));
+
+describe('through a proxy (HTTPS_PROXY / HTTP_PROXY, minus NO_PROXY)', () => {
+  const PROXY_USER = 'proxy-user';
+  const PROXY_PASSWORD = 's3cret-proxy-pw';
+
+  /** A real CONNECT proxy on loopback; `connects` lists the host:port of every tunnel it was asked for. */
+  async function startProxy(credentials?: {user: string; password: string}): Promise<ProxyServer & {port: number; connects: string[]; plain: string[]}> {
+    const proxy = await listen(createProxy(createServer()));
+    const connects: string[] = [];
+    const plain: string[] = [];
+    proxy.on('connect', (req: IncomingMessage) => connects.push(req.url ?? ''));
+    proxy.on('request', (req: IncomingMessage) => plain.push(req.url ?? ''));
+    if (credentials) {
+      const expected = `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`;
+      proxy.authenticate = (req) => req.headers['proxy-authorization'] === expected;
+    }
+    return Object.assign(proxy, {connects, plain});
+  }
+
+  it('an http:// API host goes through HTTP_PROXY (a CONNECT tunnel, kept alive); events keep the API host', async () => {
+    const emulator = await emulatorWith();
+    emulator.script('uploadprogress', 'h1', [up(10), up(50), finished]);
+    const proxy = await startProxy();
+    const result = await runCli(['upload', 'h1', '--host', emulator.url, '--interval', '5ms', '--json'], {env: {HTTP_PROXY: `http://127.0.0.1:${proxy.port}`}});
+    expect(result.code).toBe(0);
+    expect(proxy.connects).toEqual([emulator.host]); // one tunnel for the three polls
+    expect(proxy.plain).toEqual([]);
+    expect(events(result.stdout).every((event) => event.host === emulator.host)).toBe(true);
+    // the emulator saw the requests come from the proxy, over that one tunnel
+    expect(emulator.requests).toHaveLength(3);
+    expect(emulator.connections).toBe(1);
+  });
+
+  it('reads the lower-case name too (http_proxy)', async () => {
+    const emulator = await emulatorWith();
+    emulator.script('uploadprogress', 'h1', [finished]);
+    const proxy = await startProxy();
+    const result = await runCli(['upload', 'h1', '--host', emulator.url, '--json'], {env: {http_proxy: `http://127.0.0.1:${proxy.port}`}});
+    expect(result.code).toBe(0);
+    expect(proxy.connects).toEqual([emulator.host]);
+  });
+
+  it('NO_PROXY bypasses it: the proxy sees nothing', async () => {
+    const emulator = await emulatorWith();
+    emulator.script('uploadprogress', 'h1', [finished]);
+    const proxy = await startProxy();
+    const result = await runCli(['upload', 'h1', '--host', emulator.url, '--json'], {env: {HTTP_PROXY: `http://127.0.0.1:${proxy.port}`, NO_PROXY: 'example.com,127.0.0.1'}});
+    expect(result.code).toBe(0);
+    expect(proxy.connects).toEqual([]);
+    expect(emulator.requests).toHaveLength(1);
+  });
+
+  it('HTTPS_PROXY does not apply to a plain http:// host (curl picks the variable by scheme)', async () => {
+    const emulator = await emulatorWith();
+    emulator.script('uploadprogress', 'h1', [finished]);
+    const proxy = await startProxy();
+    const result = await runCli(['upload', 'h1', '--host', emulator.url], {env: {HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`}});
+    expect(result.code).toBe(0);
+    expect(proxy.connects).toEqual([]);
+  });
+
+  it('sends the user and password of the proxy URL to the proxy, and never prints them', async () => {
+    const emulator = await emulatorWith();
+    emulator.script('uploadprogress', 'h1', [finished]);
+    const proxy = await startProxy({user: PROXY_USER, password: PROXY_PASSWORD});
+    const good = await runCli(['upload', 'h1', '--host', emulator.url], {env: {HTTP_PROXY: `http://${PROXY_USER}:${PROXY_PASSWORD}@127.0.0.1:${proxy.port}`}});
+    expect(good.code).toBe(0);
+    const bad = await runCli(['upload', 'h1', '--host', emulator.url, '--json'], {env: {HTTP_PROXY: `http://${PROXY_USER}:wrong-${PROXY_PASSWORD}@127.0.0.1:${proxy.port}`}});
+    expect(bad.code).toBe(6); // at once: a proxy that wants other credentials will not change its mind
+    expect(events(bad.stdout).at(-1)?.message).toMatch(/the proxy asks for a user and password \(HTTP 407\)/);
+    for (const output of [good.stdout, good.stderr, bad.stdout, bad.stderr]) {
+      expect(output).not.toContain(PROXY_PASSWORD);
+      expect(output).not.toContain(PROXY_USER);
+    }
+  });
+
+  it('a proxy that refuses connections fails fast, naming its host:port but never its URL', async () => {
+    const port = await closedPort();
+    const result = await runCli(['upload', 'h1', '--host', 'http://127.0.0.1:9'], {env: {HTTP_PROXY: `http://${PROXY_USER}:${PROXY_PASSWORD}@127.0.0.1:${port}`}});
+    expect(result.code).toBe(6);
+    expect(result.stderr).toMatch(new RegExp(`gave up after \\d+ tries in [\\d.]+s: the proxy refused the connection; nothing listens on 127\\.0\\.0\\.1:${port}: check HTTP_PROXY`));
+    expect(result.stderr).not.toContain(PROXY_PASSWORD);
+    expect(result.stderr).not.toContain(PROXY_USER);
+  }, 20_000);
+
+  it('an unsupported proxy scheme is a usage error that does not quote the URL', async () => {
+    const result = await runCli(['upload', 'h1', '--host', 'http://127.0.0.1:9'], {env: {HTTP_PROXY: `socks5://${PROXY_USER}:${PROXY_PASSWORD}@127.0.0.1:1080`}});
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/socks5:\/\/ proxy: only http:\/\/ and https:\/\/ proxies are supported/);
+    expect(result.stderr).not.toContain(PROXY_PASSWORD);
+  });
+
+  describe('to an https:// API host (HTTPS_PROXY)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pp-net-tls-'));
+    const file = (name: string): string => join(dir, name);
+    beforeAll(() => {
+      const openssl = (...args: string[]): void => void execFileSync('openssl', args, {stdio: 'ignore'});
+      openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '2', '-subj', '/CN=pcloud-progress test CA');
+      openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=127.0.0.1');
+      writeFileSync(file('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+      openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('server.pem'), '-days', '2', '-extfile', file('san.ext'));
+    });
+
+    it('tunnels TLS through the proxy, and still checks the server certificate', async () => {
+      const emulator = await emulatorWith({tls: {key: readFileSync(file('server.key'), 'utf8'), cert: readFileSync(file('server.pem'), 'utf8')}});
+      emulator.script('uploadprogress', 'h1', [up(1), finished]);
+      const proxy = await startProxy();
+      const env = {HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`, NODE_EXTRA_CA_CERTS: file('ca.pem')};
+      const result = await runCli(['upload', 'h1', '--host', emulator.host, '--interval', '5ms', '--json'], {env});
+      expect(result.code).toBe(0);
+      expect(proxy.connects).toEqual([emulator.host]);
+      const untrusted = await runCli(['upload', 'h1', '--host', emulator.host, '--json'], {env: {HTTPS_PROXY: env.HTTPS_PROXY}});
+      expect(untrusted.code).toBe(6);
+      expect(events(untrusted.stdout).at(-1)?.message).toMatch(/TLS certificate is not trusted/);
+    });
+
+    it('takes a proxy written without a scheme as http://, as curl does', async () => {
+      const emulator = await emulatorWith({tls: {key: readFileSync(file('server.key'), 'utf8'), cert: readFileSync(file('server.pem'), 'utf8')}});
+      emulator.script('uploadprogress', 'h1', [finished]);
+      const proxy = await startProxy();
+      const result = await runCli(['upload', 'h1', '--host', emulator.host], {env: {HTTPS_PROXY: `127.0.0.1:${proxy.port}`, NODE_EXTRA_CA_CERTS: file('ca.pem')}});
+      expect(result.code).toBe(0);
+      expect(proxy.connects).toEqual([emulator.host]);
+    });
+  });
+});
+
+describe('dual-stack hosts', () => {
+  it('keeps every address it resolved to and falls back from a dead IPv6 to IPv4, as curl does', async () => {
+    // the emulator listens on 127.0.0.1 only: the name's first address, ::1, refuses
+    const emulator = await emulatorWith({host: '127.0.0.1'});
+    emulator.script('uploadprogress', 'h1', [up(1), up(2), finished]);
+    const lookups: string[] = [];
+    const client = await createClient({
+      host: parseHost(`http://localhost:${emulator.port}`),
+      requestTimeoutMs: 5000,
+      credentials: {type: 'auth', token: AUTH},
+      maxConnections: 1,
+      proxy: null,
+      resolve: async (hostname) => {
+        lookups.push(hostname);
+        return [
+          {address: '::1', family: 6},
+          {address: '127.0.0.1', family: 4},
+        ];
+      },
+    });
+    closers.push(async () => client.close());
+    const body = client.formBody({progresshash: 'h1'});
+    const outcomes = [];
+    for (let i = 0; i < 3; i++) outcomes.push((await client.call('uploadprogress', body)).type);
+    expect(outcomes).toEqual(['answer', 'answer', 'answer']);
+    expect(client.addresses).toEqual(['::1', '127.0.0.1']);
+    expect(lookups).toEqual(['localhost']); // resolved once
+    expect(emulator.requests.map((r) => r.remoteAddress)).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1']);
+    expect(emulator.connections).toBe(1);
+  });
+});
+
+/**
+ * An API server that closes idle kept-alive connections as real ones do. Node's own server would
+ * announce its timeout (`Keep-Alive: timeout=N`), which Node's client honours; nginx and most
+ * others do not, so this one sends `Connection: keep-alive` alone.
+ */
+async function progressServer(total: number, options: {keepAliveTimeoutMs?: number; dropReused?: boolean}) {
+  const state = {polls: 0, connections: 0, dropped: 0};
+  const answered = new WeakSet<Socket>();
+  const server = await listen(
+    createServer((req: IncomingMessage, res: ServerResponse) => {
+      req.resume();
+      req.on('end', () => {
+        if (options.dropReused && answered.has(req.socket)) {
+          // closed "while idle" just as the request arrived: it is never answered
+          state.dropped += 1;
+          req.socket.destroy();
+          return;
+        }
+        answered.add(req.socket);
+        state.polls += 1;
+        const body = JSON.stringify({result: 0, total, uploaded: state.polls, files: [], finished: state.polls >= total});
+        res.writeHead(200, {'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'keep-alive'});
+        res.end(body);
+      });
+    }),
+  );
+  server.on('connection', () => (state.connections += 1));
+  if (options.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = options.keepAliveTimeoutMs;
+  return {state, url: `http://127.0.0.1:${server.port}`};
+}
+
+describe('idle keep-alive connections closed by the server', () => {
+  it('a request that fails on a reused connection before any answer is retried once, at once, silently', async () => {
+    const POLLS = 6;
+    const server = await progressServer(POLLS, {dropReused: true});
+    const result = await runCli(['upload', 'h1', '--host', server.url, '--interval', '5ms']);
+    expect(result.code).toBe(0);
+    expect(retryLines(result.stderr)).toEqual([]);
+    expect(server.state.polls).toBe(POLLS);
+    // every poll after the first found its connection closed, and went on over a new one
+    expect(server.state.dropped).toBe(POLLS - 1);
+    expect(server.state.connections).toBe(POLLS);
+  });
+
+  it('a fresh connection that fails is not retried silently: the user hears of it', async () => {
+    const emulator = await emulatorWith();
+    emulator.script('uploadprogress', 'h1', [up(1), {reset: true}, {reset: true}, finished]);
+    const result = await runCli(['upload', 'h1', '--host', emulator.url, '--interval', '5ms']);
+    expect(result.code).toBe(0);
+    expect(retryLines(result.stderr)).toHaveLength(1); // the first reset was retried silently, the second (fresh) was not
+    expect(emulator.requests).toHaveLength(4);
+  });
+
+  it('with the server idle timeout equal to the interval: no "connection was reset" lines', async () => {
+    const POLLS = 6;
+    // Node's server closes an idle connection keepAliveTimeout + 1 s after its last answer: here
+    // just as the next poll (1 s, the default interval) goes out
+    const server = await progressServer(POLLS, {keepAliveTimeoutMs: 1});
+    const result = await runCli(['upload', 'h1', '--host', server.url]);
+    expect(result.code).toBe(0);
+    expect(retryLines(result.stderr)).toEqual([]);
+    expect(server.state.polls).toBe(POLLS);
+  }, 20_000);
+});
+
+describe('HTTP 429 with Retry-After', () => {
+  it('waits as many seconds as the server asked', async () => {
+    const emulator = await emulatorWith();
+    emulator.script('uploadprogress', 'h1', [up(1), {status: 429, body: '', headers: {'retry-after': '2'}}, finished]);
+    const result = await runCli(['upload', 'h1', '--host', emulator.url, '--interval', '5ms']);
+    expect(result.code).toBe(0);
+    // our own backoff from a 5 ms interval would say a few ms
+    expect(retryLines(result.stderr)).toEqual(['upload h1: server error (HTTP 429); retrying in 2s']);
+  });
+
+  it('takes an HTTP date, counted from the answer’s own Date', async () => {
+    const date = Date.UTC(2030, 0, 1, 12, 0, 0);
+    const headers = {date: new Date(date).toUTCString(), 'retry-after': new Date(date + 3000).toUTCString()};
+    const emulator = await emulatorWith();
+    emulator.script('uploadprogress', 'h1', [up(1), {status: 429, body: '', headers}, finished]);
+    const result = await runCli(['upload', 'h1', '--host', emulator.url, '--interval', '5ms']);
+    expect(result.code).toBe(0);
+    expect(retryLines(result.stderr)).toEqual(['upload h1: server error (HTTP 429); retrying in 3s']);
+  });
+
+  it('parses Retry-After: seconds, a date, or nothing usable', () => {
+    expect(retryAfterMs({'retry-after': '7'})).toBe(7000);
+    expect(retryAfterMs({'retry-after': 'Wed, 01 Jan 2030 12:00:05 GMT', date: 'Wed, 01 Jan 2030 12:00:00 GMT'})).toBe(5000);
+    expect(retryAfterMs({'retry-after': 'Wed, 01 Jan 2030 12:00:05 GMT'}, Date.UTC(2030, 0, 1, 12, 0, 1))).toBe(4000);
+    expect(retryAfterMs({'retry-after': 'Tue, 01 Jan 2030 11:00:00 GMT', date: 'Wed, 01 Jan 2030 12:00:00 GMT'})).toBe(0);
+    expect(retryAfterMs({'retry-after': 'soon'})).toBeUndefined();
+    expect(retryAfterMs({'retry-after': '-3'})).toBeUndefined();
+    expect(retryAfterMs({})).toBeUndefined();
+  });
+});
+
+describe('pCloud rate limits over HTTP', () => {
+  it('4010 is waited out (at least 10 s) and the watch goes on to done', async () => {
+    const emulator = await emulatorWith();
+    emulator.script('uploadprogress', 'h1', [up(1), Emulator.error(4010, 'Too many requests from your IP address in quick succession.'), finished]);
+    const result = await runCli(['upload', 'h1', '--host', emulator.url, '--interval', '5ms']);
+    expect(result.code).toBe(0);
+    const [line, ...more] = retryLines(result.stderr);
+    expect(more).toEqual([]);
+    expect(line).toMatch(/rate limited: Too many requests from your IP address in quick succession\. \(pCloud 4010\); retrying in (1[0-2](\.\d)?s)$/);
+    expect(emulator.requests).toHaveLength(3);
+  }, 25_000);
+});
+
+describe('first contact: a wrong host or port', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pp-net-tls2-'));
+  beforeAll(() => {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=127.0.0.1'], {stdio: 'ignore'});
+  });
+
+  // three runs of about 10 s each: at once, so the file stays short
+  it('refused, TLS to plain HTTP, plain HTTP to TLS: exit 6 long before the 60 s window, naming host:port, with a hint', async () => {
+    const refusedPort = await closedPort();
+    const plain = await emulatorWith();
+    const tls = await emulatorWith({tls: {key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8')}});
+    // a TLS server of another make: it answers plain HTTP with a TLS alert record, then hangs up
+    const alerting = await listen(createNetServer((socket) => socket.once('data', () => socket.end(Buffer.from([0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46])))));
+    const [refused, tlsToPlain, plainToTls, plainToAlert] = await Promise.all([
+      runCli(['upload', 'h1', '--host', `http://127.0.0.1:${refusedPort}`]),
+      runCli(['upload', 'h1', '--host', `127.0.0.1:${plain.port}`, '--json']),
+      runCli(['upload', 'h1', '--host', `http://127.0.0.1:${tls.port}`]),
+      runCli(['upload', 'h1', '--host', `http://127.0.0.1:${alerting.port}`]),
+    ]);
+    expect(refused.code).toBe(6);
+    expect(refused.stderr).toMatch(new RegExp(`error: gave up after \\d tries in [\\d.]+s: the connection was refused; nothing listens on 127\\.0\\.0\\.1:${refusedPort}: check the host and port`));
+    expect(tlsToPlain.code).toBe(6);
+    const last = events(tlsToPlain.stdout).at(-1);
+    expect(last).toMatchObject({event: 'error', exitCode: 6});
+    expect(last?.message).toMatch(new RegExp(`gave up after \\d tries in [\\d.]+s: the server does not speak TLS \\(EPROTO\\); 127\\.0\\.0\\.1:${plain.port} may be a plain-HTTP server: try http://127\\.0\\.0\\.1:${plain.port}`));
+    expect(plainToTls.code).toBe(6);
+    expect(plainToTls.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${tls.port} may speak TLS: try https://127\\.0\\.0\\.1:${tls.port}`));
+    expect(plainToAlert.code).toBe(6);
+    expect(plainToAlert.stderr).toMatch(new RegExp(`the answer is not HTTP \\(HPE_\\w+\\); 127\\.0\\.0\\.1:${alerting.port} may speak TLS: try https://`));
+    // a few quick tries, not a minute of them
+    for (const result of [refused, plainToTls, plainToAlert]) expect(retryLines(result.stderr).length).toBeLessThanOrEqual(5);
+  }, 25_000);
+});
+
+describe('a part of got left out of the build', () => {
+  const STUB_MESSAGE = `${TRIMMED_MESSAGE_PREFIX}HTTP/2 support (http2: false); see build/trim.ts`;
+
+  it('is an internal error (exit 1), said once, not a network error retried for a minute', () => {
+    // what got makes of the stub's throw: a RequestError with its message and no code of its own
+    const error = new RequestError(STUB_MESSAGE, new Error(STUB_MESSAGE), {} as never);
+    expect(error.code).toBe('ERR_GOT_REQUEST_ERROR');
+    const outcome = networkOutcome(error, {host: parseHost('api7.pcloud.com'), proxy: undefined, requestTimeoutMs: 10_000});
+    expect(outcome).toEqual({type: 'fatal', exitCode: 1, code: null, message: `internal error: ${STUB_MESSAGE}`});
+  });
+
+  it('the built program throws exactly that message from its stubs', () => {
+    const built = readFileSync(fileURLToPath(new URL('../dist/cli.cjs', import.meta.url)), 'utf8');
+    expect(built).toContain(STUB_MESSAGE);
+  });
+});
