@@ -50,6 +50,8 @@ export interface WatchOptions extends ConnectionOptions {
   jobs: readonly Job[];
   /** keep-alive connections at the most, whatever the number of jobs */
   connections: number;
+  /** `null`: no proxy whatever the environment says (the demo's own loopback emulator); absent: the environment's */
+  proxy?: null;
   credentials: Credentials;
   intervalMs: number;
   waitMs: number;

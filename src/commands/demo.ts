@@ -106,7 +106,8 @@ export async function demoCommand(raw: DemoRawOptions, env: Env): Promise<number
       {kind: 'extract', hash: hashes.extract},
     ] as const;
     // the demo's own emulator and token: the same resolver as the CLI, only host and token are given
-    const options = await resolveWatchOptions({jobs}, {json: raw.json, quiet: raw.quiet, color: raw.color, host: emulator.url, auth: token, interval: `${intervalMs}ms`, stall: '30'}, env);
+    const resolved = await resolveWatchOptions({jobs}, {json: raw.json, quiet: raw.quiet, color: raw.color, host: emulator.url, auth: token, interval: `${intervalMs}ms`, stall: '30'}, env);
+    const options = {...resolved, proxy: null}; // the demo's emulator is ours, on loopback: never through a proxy
     const watching = watchJobs(options, env);
 
     // The "user's script": starts a little after the watch, so the spinner shows first.
