@@ -20,6 +20,8 @@ export interface EmulatorOptions {
   accessTokens?: string[];
   /** what currentserver answers as `hostname`; default: this server's host:port */
   hostname?: string;
+  /** how long an upload shows every byte received but not finished (the server storing it); default 0 */
+  uploadFinishMs?: number;
   /** how long a finished upload, remote upload, zip or extraction stays readable; default 10 minutes; 0 = gone at once */
   lingerMs?: number;
   /** time to "zip" each file; default 200 ms */
@@ -498,15 +500,21 @@ export class Emulator {
     req.on('end', () => {
       if (!authChecked) checkAuth();
       this.#record(req, recorded.toString('latin1'), params);
-      const done = finishedFiles(record);
       record.total = record.total || record.uploaded;
       record.uploaded = record.total;
-      record.currentfile = undefined;
-      record.finished = true;
-      this.#linger(this.#uploads, params.progresshash, record);
-      if (denied) return this.#answer(res, denied);
-      if (broken || !parser.done) return this.#json(res, {result: 2001, error: 'Invalid multipart body.'});
-      this.#json(res, {result: 0, metadata: done.map(metadata), checksums: [], fileids: done.map((file) => file.fileid)});
+      // every byte is in; the server still stores the files (finishMs) before it says finished
+      const finish = (): void => {
+        const done = finishedFiles(record);
+        record.currentfile = undefined;
+        record.finished = true;
+        this.#linger(this.#uploads, params.progresshash, record);
+        if (denied) return this.#answer(res, denied);
+        if (broken || !parser.done) return this.#json(res, {result: 2001, error: 'Invalid multipart body.'});
+        this.#json(res, {result: 0, metadata: done.map(metadata), checksums: [], fileids: done.map((file) => file.fileid)});
+      };
+      const finishMs = this.#options.uploadFinishMs ?? 0;
+      if (finishMs > 0) this.#later(finishMs, finish);
+      else finish();
     });
   }
 
