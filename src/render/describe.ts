@@ -23,7 +23,7 @@ export function describeFiles(e: StatusEvent): string | null {
 
 /** `done: 100% 29.3 MiB in 24.1s, 1.20 MiB/s, 3 files` (the rate: average while it moved) */
 export function describeDone(e: StatusEvent, activeSeconds: number | null, startBytes: number | null): string {
-  const parts = ['done: 100%'];
+  const parts = [e.percent === null ? 'done:' : 'done: 100%']; // an extraction has no total: no percent
   const size = e.totalBytes ?? e.bytes;
   if (size !== null) parts.push(formatBytes(size));
   let line = parts.join(' ');
