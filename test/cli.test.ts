@@ -211,6 +211,7 @@ describe('the failure table', () => {
 
 describe('signals and pipes', () => {
   it.each([
+    ['SIGHUP', 129],
     ['SIGINT', 130],
     ['SIGTERM', 143],
   ] as const)('%s writes a last error event for each unfinished job and exits %d', async (signal, code) => {

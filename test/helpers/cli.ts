@@ -27,7 +27,7 @@ function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
 }
 
 /** Starts the built CLI as a child process, as a user would run it. */
-export function startCli(args: string[], options: {env?: Record<string, string | undefined>; stdin?: string} = {}): CliRun {
+export function startCli(args: string[], options: {env?: Record<string, string | undefined>; stdin?: string; keepStdinOpen?: boolean} = {}): CliRun {
   const child = spawn(process.execPath, [BIN, ...args], {env: childEnv({PCLOUD_AUTH: AUTH, ...options.env}), stdio: ['pipe', 'pipe', 'pipe']});
   let stdout = '';
   let stderr = '';
@@ -48,7 +48,7 @@ export function startCli(args: string[], options: {env?: Record<string, string |
     stderr += chunk;
     check();
   });
-  child.stdin.end(options.stdin ?? '');
+  if (!options.keepStdinOpen) child.stdin.end(options.stdin ?? '');
   const result = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({code, signal, stdout, stderr})));
   return {
     child,
