@@ -24,9 +24,11 @@ export function parseDuration(text: string): number | undefined {
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
   const seconds = ms / 1000;
-  if (seconds < 60) return `${Number(seconds.toFixed(seconds < 10 ? 1 : 0))}s`;
-  const minutes = Math.floor(seconds / 60);
-  const rest = Math.round(seconds - minutes * 60);
+  if (seconds < 59.5) return `${Number(seconds.toFixed(seconds < 9.95 ? 1 : 0))}s`;
+  // round to whole seconds first: 119.6 s is 2m, not 1m60s
+  const wholeSeconds = Math.round(seconds);
+  const minutes = Math.floor(wholeSeconds / 60);
+  const rest = wholeSeconds - minutes * 60;
   if (minutes < 60) return rest ? `${minutes}m${rest}s` : `${minutes}m`;
   const hours = Math.floor(minutes / 60);
   const restMinutes = minutes - hours * 60;

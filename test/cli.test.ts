@@ -7,6 +7,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {parseDuration} from '../src/duration.js';
 import {Emulator, type ScriptedAnswer} from '../src/emulator/index.js';
 import {ACCESS_TOKEN, AUTH, BIN, events, runCli, startCli} from './helpers/cli.js';
+import {runMain} from './helpers/in-process.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -265,12 +266,14 @@ describe('bad input: one line, exit 2, no request', () => {
     [['frobnicate'], /unknown command 'frobnicate'/],
     [[], /Usage: pcloud-progress/],
   ])('%j', async (args, message) => {
-    const result = await runCli(args.map((a) => (a === 'EMU' ? emulator.url : a)));
+    // in-process (main(argv, env)); a row without --host would poll $PCLOUD_API_HOST: the emulator, which counts requests
+    const result = await runMain(args, {vars: {PCLOUD_AUTH: AUTH, PCLOUD_API_HOST: emulator.url}});
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(result.stderr).not.toContain('s3cret');
     expect(result.stdout).toBe('');
+    expect(emulator.requests).toHaveLength(0);
   });
 
   it('no credentials: exit 2 before any request', async () => {

@@ -24,7 +24,7 @@ describe('parseDuration', () => {
   });
 
   it('formats back for messages', () => {
-    expect([250, 1500, 30_000, 90_000, 3_600_000].map(formatDuration)).toEqual(['250ms', '1.5s', '30s', '1m30s', '1h']);
+    expect([250, 1500, 30_000, 90_000, 3_600_000, 119_600, 59_700, 9_960].map(formatDuration)).toEqual(['250ms', '1.5s', '30s', '1m30s', '1h', '2m', '1m', '10s']);
   });
 });
 

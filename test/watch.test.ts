@@ -85,9 +85,11 @@ describe('watch', () => {
   });
 
   it('starts the failure window over after a good answer', async () => {
-    const answers = [transient, transient, upload(1, 10), ...Array<Outcome>(5).fill(transient), finished(10)];
-    const {last} = await run({}, answers);
+    // 47 s of failures, a good answer, then 23 s more: 70 s in all, but never 60 s in a row
+    const answers = [...Array<Outcome>(6).fill(transient), upload(1, 10), ...Array<Outcome>(6).fill(transient), finished(10)];
+    const {last, polls} = await run({}, answers);
     expect(last.event).toBe('done');
+    expect((polls.at(-2) as number) - (polls[0] as number)).toBeGreaterThan(60_000);
   });
 
   it('fails at once, without retrying, on a permanent failure', async () => {

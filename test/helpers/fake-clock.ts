@@ -23,16 +23,21 @@ export class FakeClock implements Clock {
     this.sleeps.push(ms);
     return new Promise((resolve) => {
       if (signal?.aborted) return resolve();
-      const timer: Timer = {at: this.time + ms, resolve, signal};
-      this.#timers.push(timer);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          this.#timers = this.#timers.filter((t) => t !== timer);
+      const onAbort = (): void => {
+        this.#timers = this.#timers.filter((t) => t !== timer);
+        resolve();
+      };
+      // a timer that fires takes its abort listener with it: a long run adds no listener per sleep
+      const timer: Timer = {
+        at: this.time + ms,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
           resolve();
         },
-        {once: true},
-      );
+        signal,
+      };
+      this.#timers.push(timer);
+      signal?.addEventListener('abort', onAbort, {once: true});
     });
   }
 
