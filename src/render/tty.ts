@@ -172,8 +172,7 @@ export function ttyRenderer(stderr: OutStream, clock: Clock, options: TtyOptions
     const e = job.last;
     if (!e) return `${chalk.dim('-')} ${job.label}: no answer`;
     if (e.event === 'done') {
-      const active = job.first ? e.elapsed - job.first.elapsed : null;
-      return `${chalk.green('✔')} ${job.label}: ${describeDone(e, active, job.first?.bytes ?? null)}`;
+      return `${chalk.green('✔')} ${job.label}: ${describeDone(e, {first: job.first, waitedToAppear: job.waitingSince !== undefined})}`;
     }
     const at = e.percent === null ? '' : ` at ${Math.floor(e.percent)}%`;
     return `${chalk.red('✖')} ${job.label}: ${chalk.red(`error${at}`)}: ${sanitize(e.message ?? 'failed', 1000)}`;
