@@ -1,3 +1,5 @@
+import isUnicodeSupported from 'is-unicode-supported';
+
 /** A writable the renderers write to: process.stdout/stderr, or a buffer in tests. */
 export interface OutStream {
   write(chunk: string): boolean;
@@ -31,6 +33,13 @@ export interface Env {
   fileMode(path: string): Promise<number | undefined>;
   /** Calls `listener` on SIGINT/SIGTERM until the returned function is called. */
   onSignal(listener: (signal: 'SIGINT' | 'SIGTERM') => void): () => void;
+  /**
+   * Ctrl-Z (SIGTSTP): calls `suspend` (give the terminal back), really stops the process, and calls
+   * `resume` once it is continued (fg, SIGCONT). Until the returned function is called.
+   */
+  onSuspend(suspend: () => void, resume: () => void): () => void;
+  /** whether the terminal shows Unicode marks (✔ █), as ora decides it for its own */
+  unicode: boolean;
   /** Ends the process at once: only for a second Ctrl-C. */
   exit(code: number): never;
 }
@@ -73,6 +82,24 @@ export function nodeEnv(): Env {
         process.off('SIGINT', onInt);
         process.off('SIGTERM', onTerm);
       };
+    },
+    onSuspend(suspend, resume) {
+      if (process.platform === 'win32') return () => {}; // no SIGTSTP there: Node would throw ENOSYS
+      const onStop = (): void => {
+        suspend();
+        // without a listener SIGTSTP has its default action again: the process stops inside kill()
+        // and returns from it when continued (`top` and `htop` do the same). In a process group no
+        // job-control shell watches, the kernel drops it and kill() returns at once.
+        process.off('SIGTSTP', onStop);
+        process.kill(process.pid, 'SIGTSTP');
+        process.on('SIGTSTP', onStop);
+        resume();
+      };
+      process.on('SIGTSTP', onStop);
+      return () => process.off('SIGTSTP', onStop);
+    },
+    get unicode() {
+      return isUnicodeSupported();
     },
     exit: (code) => process.exit(code),
   };
