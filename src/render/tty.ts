@@ -9,10 +9,10 @@ import type {Renderer} from './renderer.js';
 
 /** A redraw after an event waits at least this long after the previous one: calm, and cheap at 1 ms polls. */
 export const REDRAW_EVERY_MS = 100;
-/** Waited seconds and the like move without events: the display is refreshed this often anyway. */
+/** Waited seconds move without events: while a line shows them, it is refreshed this often anyway. */
 export const TICK_MS = 500;
-/** cli-progress redraws on a timer of its own too; ours (the injected clock) does the work, so keep its calm. */
-const LIBRARY_TIMER_FPS = 1;
+/** cli-progress redraws on a timer of its own too; ours (the injected clock) does the work, so keep it rare. */
+const LIBRARY_TIMER_FPS = 0.2;
 
 export interface TtyOptions {
   color: boolean;
@@ -194,7 +194,8 @@ export function ttyRenderer(stderr: OutStream, clock: Clock, options: TtyOptions
     void (async () => {
       while (!timers.signal.aborted) {
         await clock.sleep(TICK_MS, timers.signal);
-        render();
+        // between events only a waited time moves: moving bars are left alone (CPU at a 1 s interval)
+        if (mode === 'spinner' || states.list.some((job) => job.phase === 'waiting')) render();
       }
     })();
   };
