@@ -81,6 +81,15 @@ describe('a job line', () => {
     expect(line?.length).toBeLessThan(columns);
   });
 
+  it.each(WIDTHS)('says that requests fail beside a long label too, at %i columns', (columns) => {
+    const hash = 'nightly-backup-2024-11-28-part1';
+    const lines = screen(columns, [moving({hash}), refused(hash), event({event: 'waiting', hash: `${hash}-b`}), refused(`${hash}-b`)]);
+    for (const line of lines) {
+      expect(line).toMatch(/retrying/);
+      expect(line.length).toBeLessThan(columns);
+    }
+  });
+
   it('drops the retry note with the next answer', () => {
     expect(screen(80, [moving(), refused(), moving({percent: 42})])[0]).not.toMatch(/retrying/);
   });

@@ -46,8 +46,8 @@ const BAR_MAX_COLUMNS = 30;
 /** What the rest of a full line takes at most besides label and bar: a wider terminal gives its extra to the bar. */
 const LINE_REST_COLUMNS = 60;
 const NAME_MIN_COLUMNS = 6;
-/** `retrying: the co…`: enough to tell a refused connection from a server error. */
-const RETRY_MIN_COLUMNS = 'retrying: '.length + 8;
+/** `retrying…` at the least: a failing job says so at any width from 40 columns, even beside a long label. */
+const RETRY_MIN_COLUMNS = 'retrying…'.length;
 const WAIT_MIN_COLUMNS = 'waiting (1s)'.length;
 const HOST_MIN_COLUMNS = 8;
 const GAP = '  ';
