@@ -195,9 +195,10 @@ try {
   }
   if (runs('tty')) {
     log('tty');
-    // 6. a TTY watch at the default interval, in a real pseudo-terminal (script(1))
+    // 6. a TTY watch at the default interval, in a real pseudo-terminal (script(1)), sized: script
+    // leaves it at 0x0 without a terminal of its own, and a 0-column terminal gets plain lines
     reset(state, Infinity);
-    const tty = spawn('script', ['-qfec', `"${process.execPath}" "${BIN}" upload h --host ${url}`, '/dev/null'], {env: {...process.env, PCLOUD_AUTH: TOKEN, TERM: 'xterm-256color', COLUMNS: '80', LINES: '24'}, stdio: ['pipe', 'ignore', 'ignore']});
+    const tty = spawn('script', ['-qfec', `stty cols 80 rows 24; exec "${process.execPath}" "${BIN}" upload h --host ${url}`, '/dev/null'], {env: {...process.env, PCLOUD_AUTH: TOKEN, TERM: 'xterm-256color', COLUMNS: '80', LINES: '24'}, stdio: ['pipe', 'ignore', 'ignore']});
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const pid = Number((await output('pgrep', ['-f', '-n', `${BIN} upload h --host ${url}`])).trim());
     const cpuStart = procCpuMs(pid);

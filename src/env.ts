@@ -1,4 +1,6 @@
 import {constants, createReadStream, fstatSync, openSync} from 'node:fs';
+import isUnicodeSupported from 'is-unicode-supported';
+
 /** A writable the renderers write to: process.stdout/stderr, or a buffer in tests. */
 export interface OutStream {
   /** `done` runs once the chunk is written, or with the error that kept it from being written */
@@ -39,6 +41,13 @@ export interface Env {
   platform: NodeJS.Platform;
   /** Calls `listener` on SIGHUP/SIGINT/SIGTERM until the returned function is called. */
   onSignal(listener: (signal: StopSignal) => void): () => void;
+  /**
+   * Ctrl-Z (SIGTSTP): calls `suspend` (give the terminal back), really stops the process, and calls
+   * `resume` once it is continued (fg, SIGCONT). Until the returned function is called.
+   */
+  onSuspend(suspend: () => void, resume: () => void): () => void;
+  /** whether the terminal shows Unicode marks (✔ █), as ora decides it for its own */
+  unicode: boolean;
   /** Ends the process at once: only for a second Ctrl-C. */
   exit(code: number): never;
 }
@@ -92,6 +101,24 @@ export function nodeEnv(): Env {
       return () => {
         for (const [name, handler] of handlers) process.off(name, handler);
       };
+    },
+    onSuspend(suspend, resume) {
+      if (process.platform === 'win32') return () => {}; // no SIGTSTP there: Node would throw ENOSYS
+      const onStop = (): void => {
+        suspend();
+        // without a listener SIGTSTP has its default action again: the process stops inside kill()
+        // and returns from it when continued (`top` and `htop` do the same). In a process group no
+        // job-control shell watches, the kernel drops it and kill() returns at once.
+        process.off('SIGTSTP', onStop);
+        process.kill(process.pid, 'SIGTSTP');
+        process.on('SIGTSTP', onStop);
+        resume();
+      };
+      process.on('SIGTSTP', onStop);
+      return () => process.off('SIGTSTP', onStop);
+    },
+    get unicode() {
+      return isUnicodeSupported();
     },
     exit: (code) => process.exit(code),
   };

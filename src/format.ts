@@ -26,3 +26,13 @@ export function formatSeconds(seconds: number): string {
 export function formatPercent(percent: number): string {
   return `${Math.floor(percent)}%`;
 }
+
+/**
+ * `ETA 14s`, `ETA <1s`, or null: no estimate, or none left to give (0 s left would read as
+ * "done" while the server has not said so).
+ */
+export function formatEta(seconds: number | null): string | null {
+  if (seconds === null || !(seconds > 0)) return null;
+  if (seconds < 1) return 'ETA <1s';
+  return `ETA ${formatSeconds(Math.ceil(seconds))}`;
+}

@@ -1,5 +1,9 @@
+import {execFileSync, spawn} from 'node:child_process';
+import {existsSync, mkdtempSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {Emulator, type ScriptedAnswer} from '../src/emulator/index.js';
+import {Emulator, FAULTS, type ScriptedAnswer} from '../src/emulator/index.js';
 import {AUTH, BIN} from './helpers/cli.js';
 import {hasTmux, Terminal} from './helpers/tmux.js';
 
@@ -19,9 +23,33 @@ const up = (uploaded: number, name = 'holiday-photos.tar'): ScriptedAnswer => Em
 const finished: ScriptedAnswer = Emulator.uploadAnswer({uploaded: 20 * 1024 * 1024, total: 20 * 1024 * 1024, finished: true, files: [{name: 'a', fileid: 1}]});
 const repeat = <T>(value: T, times: number): T[] => Array<T>(times).fill(value);
 
-function run(args: string[], env: Record<string, string> = {}, size = {columns: 80, rows: 24}): Terminal {
-  terminal = new Terminal([process.execPath, BIN, ...args, '--host', emulator.url], {PCLOUD_AUTH: AUTH, ...env}, size);
+function run(args: string[], env: Record<string, string> = {}, size = {columns: 80, rows: 24}, options: {interactive?: boolean} = {}): Terminal {
+  terminal = new Terminal([process.execPath, BIN, ...args, '--host', emulator.url], {PCLOUD_AUTH: AUTH, ...env}, size, options);
   return terminal;
+}
+
+/** The one line of the screen that starts with `label`, or '' when there is none. */
+function lineOf(screen: string, label: string): string {
+  const lines = screen.split('\n').filter((line) => line.startsWith(`${label} `));
+  expect(lines.length).toBeLessThanOrEqual(1);
+  return lines[0] ?? '';
+}
+
+/** Polls `check` until it holds; fails with `what` after `timeoutMs`. */
+async function eventually(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  for (const until = Date.now() + timeoutMs; !check(); ) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** `ps` state letters of the shell's children (T = stopped). */
+function childStates(shellPid: number): string {
+  try {
+    return execFileSync('ps', ['-o', 'stat=', '--ppid', String(shellPid)], {encoding: 'utf8'}).trim();
+  } catch {
+    return '';
+  }
 }
 
 /** The cursor shown again after its last hiding, and line wrapping back on after its last switch-off. */
@@ -36,7 +64,7 @@ describe.skipIf(!hasTmux)('in a real terminal', () => {
     const tty = run(['upload', 'h1', '--interval', '100ms']);
     expect(await tty.waitFor(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] upload h1: waiting to appear on 127\.0\.0\.1:\d+ \(\d+s\)/)).toBeTruthy();
     const bar = await tty.waitFor(/45%/);
-    expect(bar).toMatch(/^upload h1 +█+░+ +45% +9\.00\/20\.0 MiB .*#1 holiday-(photos\.tar|\S*…)$/m); // the name is cut to the width
+    expect(bar).toMatch(/^upload h1 +█+░+ +45% +9\.00\/20\.0 MiB .*#1 (holiday-photos\.tar|\S*…\S*)$/m); // the name is cut to the width
     expect(bar).not.toMatch(/waiting to appear/);
     const end = await tty.waitFor(/EXIT=0/);
     expect(end).toMatch(/^✔ upload h1: done: 100% 20\.0 MiB in [\d.]+s/m);
@@ -67,7 +95,7 @@ describe.skipIf(!hasTmux)('in a real terminal', () => {
     const tty = run(['upload', hash, '--interval', '100ms'], {}, {columns: 40, rows: 10});
     const screen = await tty.waitFor(/25%/);
     const line = screen.split('\n').find((l) => l.includes('25%')) ?? '';
-    expect(line).toMatch(/^upload h+… +█+░+ +25%/);
+    expect(line).toMatch(/^upload h+…h+ +█+░+ +25%/);
     expect(line.length).toBeLessThan(40);
   });
 
@@ -121,5 +149,175 @@ describe.skipIf(!hasTmux)('in a real terminal', () => {
     expect(end).toMatch(/^upload h1: waiting for it to appear on /m);
     expect(end).toMatch(/^upload h1: done: 100%/m);
     expect(tty.raw()).not.toMatch(/\u001b\[\?25l/);
+  });
+
+  it('shows each job\'s end on its own line as soon as it ends, while the others go on', async () => {
+    emulator.script('uploadprogress', 'h5', [up(1), up(2), up(3), up(4)]); // stays at 20% for good
+    emulator.script('uploadprogress', 'h6', [up(5), up(10), finished]);
+    emulator.script('uploadprogress', 'h8', [notFound]);
+    const tty = run(['upload', 'h5', 'h6', 'h8', '--interval', '50ms', '--wait', '1s']);
+    const screen = await tty.waitFor(/^upload h6 +✔ done: 100% 20\.0 MiB[^\n]*\nupload h8 +✖ error: upload not found after waiting/m);
+    expect(lineOf(screen, 'upload h5')).toMatch(/ 20% /);
+    expect(lineOf(screen, 'upload h6')).not.toMatch(/ETA|█/);
+    tty.keys('C-c');
+    const end = await tty.waitFor(/EXIT=130/);
+    // the summary still has one line per job, in the same order
+    expect(end.split('\n').filter((line) => /^[✔✖] upload h[568]:/.test(line))).toEqual([
+      expect.stringMatching(/^✖ upload h5: error at 20%: interrupted/),
+      expect.stringMatching(/^✔ upload h6: done: 100%/),
+      expect.stringMatching(/^✖ upload h8: error: upload not found/),
+    ]);
+  });
+
+  it.each([40, 80])('says on the line that requests are failing, in place of the stale rate and ETA, at %i columns', async (columns) => {
+    emulator.script('uploadprogress', 'rt2', [up(2), up(5), up(7.5)]);
+    const tty = run(['upload', 'rt2', '--interval', '100ms'], {}, {columns, rows: 10});
+    const moving = lineOf(await tty.waitFor(/ 37% /), 'upload rt2');
+    if (columns >= 80) expect(moving).toMatch(/MiB\/s/); // a rate while it moved
+    await emulator.close(); // the server is gone: every request is refused from now on
+    const line = lineOf(await tty.waitFor(/retrying: the connection was refused|retrying: the conn\S*…/), 'upload rt2');
+    expect(line).toMatch(/^upload rt2 .* 37% .*retrying: the conn/);
+    expect(line).not.toMatch(/ETA|\/s/);
+    expect(line.length).toBeLessThan(columns);
+  });
+
+  it.each([40, 80])('cuts long labels in the middle, so part1 and part2 stay apart, at %i columns', async (columns) => {
+    const hashes = ['nightly-backup-2024-11-28-part1', 'nightly-backup-2024-11-28-part2'];
+    for (const hash of hashes) emulator.script('uploadprogress', hash, [up(5)]);
+    const tty = run(['upload', ...hashes, '--interval', '100ms'], {}, {columns, rows: 10});
+    const screen = await tty.waitFor(/part2 +█+░+ +25%/);
+    const labels = screen.split('\n').filter((line) => line.startsWith('upload n')).map((line) => line.split('  ')[0]);
+    expect(labels).toEqual([expect.stringMatching(/^upload n\S*…\S*part1$/), expect.stringMatching(/^upload n\S*…\S*part2$/)]);
+  });
+
+  it('names the host and counts the waited seconds on the spinner while the first requests fail', async () => {
+    emulator.script('uploadprogress', 'h1', [FAULTS.http502]);
+    const tty = run(['upload', 'h1', '--interval', '100ms'], {}, {columns: 120, rows: 10});
+    const screen = await tty.waitFor(/upload h1: waiting to appear on 127\.0\.0\.1:\d+ \(2s\)/);
+    expect(screen).toMatch(/retrying: server error \(HTTP 502\)/);
+  });
+
+  it('does not claim a speed for an upload that had already finished when first polled', async () => {
+    emulator.script('uploadprogress', 'h1', [finished]);
+    const tty = run(['upload', 'h1', '--interval', '100ms']);
+    expect(await tty.waitFor(/EXIT=0/)).toMatch(/^✔ upload h1: done: 100% 20\.0 MiB, 1 file \(already finished when first polled\)$/m);
+  });
+
+  it('redraws every line at the new width when the terminal shrinks mid-run', async () => {
+    emulator.script('uploadprogress', 'a', [up(3, 'a-rather-long-file-name-for-the-line.bin'), up(4, 'a-rather-long-file-name-for-the-line.bin')]);
+    emulator.script('uploadprogress', 'b', [up(5, 'another-long-file-name-for-the-line.bin'), up(6, 'another-long-file-name-for-the-line.bin')]);
+    const tty = run(['upload', 'a', 'b', '--interval', '100ms']);
+    await tty.waitFor(/^upload a .* 20% .*\nupload b .* 30% .*bin$/m);
+    tty.resize(40);
+    // nothing but the two lines, from the top: no leftover of the wider lines above or between them
+    const screen = await tty.waitFor(/^upload a [^\n]* 20%[^\n]*\nupload b [^\n]* 30%[^\n]*\n\s*$/);
+    for (const line of screen.split('\n').filter(Boolean)) expect(line.length).toBeLessThan(40);
+  });
+
+  it('gives the terminal back on Ctrl-Z and redraws on fg', async () => {
+    emulator.script('uploadprogress', 'h1', [up(1), up(3), up(5)]);
+    const tty = run(['upload', 'h1', '--interval', '100ms'], {}, {columns: 80, rows: 24}, {interactive: true});
+    await tty.waitFor(/^upload h1 .* 25% /m);
+    expect(tty.modes()).toEqual({cursorVisible: false, wrap: false});
+    tty.keys('C-z');
+    await tty.waitFor(/Stopped/);
+    expect(childStates(tty.shellPid())).toMatch(/^T/); // really stopped, not just drawn away
+    expect(tty.modes()).toEqual({cursorVisible: true, wrap: true});
+    expect(tty.screen()).not.toMatch(/^upload h1 /m); // nothing left to go stale while stopped
+    tty.keys('fg', 'Enter');
+    expect(lineOf(await tty.waitFor(/^upload h1 .* 25% /m), 'upload h1')).toMatch(/^upload h1 +█+░+ +25%/);
+    expect(tty.modes()).toEqual({cursorVisible: false, wrap: false});
+    tty.keys('C-c');
+    await tty.waitFor(/✖ upload h1: error at 25%: interrupted/);
+    tty.keys('echo "EXIT=$?"', 'Enter'); // fg's status: the program's
+    await tty.waitFor(/^EXIT=130/m);
+    expectTerminalRestored(tty.raw());
+  });
+
+  it('draws with ASCII on a terminal without Unicode (the Linux console)', async () => {
+    emulator.script('uploadprogress', 'h1', [notFound, notFound, ...repeat(up(5), 10), finished]);
+    emulator.script('uploadprogress', 'h2', [notFound]);
+    const tty = run(['upload', 'h1', 'h2', '--interval', '100ms', '--wait', '2s'], {TERM: 'linux'});
+    expect(lineOf(await tty.waitFor(/ 25% /), 'upload h1')).toMatch(/^upload h1 +#+-+ +25%/);
+    const end = await tty.waitFor(/EXIT=4/);
+    expect(end).toMatch(/^OK upload h1: done: 100%/m);
+    expect(end).toMatch(/^X upload h2: error: upload not found/m);
+    expect(tty.raw()).not.toMatch(/[✔✖█░…\u2800-\u28ff]/);
+  });
+});
+
+const hasScript = ((): boolean => {
+  try {
+    execFileSync('script', ['-qec', 'true', '/dev/null'], {stdio: 'ignore'});
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!hasScript || !existsSync('/bin/sh'))('in a pseudo-terminal that reports 0 columns (a CI job under `script`)', () => {
+  const started = new Set<number>();
+  afterEach(() => {
+    // a program that failed the test by hanging must not outlive it
+    for (const pid of started) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    started.clear();
+  });
+  /** Runs `shell` in a fresh pty (util-linux `script`); resolves the output and the exit line it prints. */
+  function inPty(shell: string): {output: () => string; waitFor: (pattern: RegExp) => Promise<void>; done: Promise<void>} {
+    const child = spawn('script', ['-qec', shell, '/dev/null'], {stdio: ['ignore', 'pipe', 'pipe'], env: {PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', TERM: 'xterm-256color', PCLOUD_AUTH: AUTH}});
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+    });
+    const done = new Promise<void>((resolve) => child.on('close', () => resolve()));
+    child.stdout.on('data', () => {
+      const pid = /PID=(\d+)/.exec(output)?.[1];
+      if (pid) started.add(Number(pid));
+    });
+    return {
+      output: () => output,
+      waitFor: (pattern) => eventually(`${pattern} in the output`, () => pattern.test(output)),
+      done,
+    };
+  }
+  /** SIGTERM to the program; it must end by itself (a program spinning on a 0-column width would not), else SIGKILL and fail. */
+  async function terminate(pty: ReturnType<typeof inPty>): Promise<void> {
+    const pid = Number(/PID=(\d+)/.exec(pty.output())?.[1]);
+    process.kill(pid, 'SIGTERM');
+    const ended = await Promise.race([pty.done.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000))]);
+    if (!ended) process.kill(pid, 'SIGKILL');
+    expect(ended).toBe(true);
+  }
+  const command = (args: string[]): string => [process.execPath, BIN, ...args, '--host', emulator.url].map((arg) => `'${arg}'`).join(' ');
+
+  it('prints plain lines, not a spinner, and ends on SIGTERM', async () => {
+    emulator.script('uploadprogress', 'h1', [notFound]);
+    const pty = inPty(`stty cols 0 rows 24; echo PID=$$; exec ${command(['upload', 'h1', '--interval', '50ms'])}`);
+    await pty.waitFor(/upload h1: waiting for it to appear on/);
+    await terminate(pty);
+    expect(pty.output()).toMatch(/upload h1: error: terminated \(SIGTERM\)/);
+    expect(pty.output()).not.toMatch(/\u001b/);
+  });
+
+  it('stays calm and ends on SIGTERM when the width drops to 0 mid-run', async () => {
+    emulator.script('uploadprogress', 'h1', [notFound]);
+    const flag = join(mkdtempSync(join(tmpdir(), 'pp-pty-')), 'shrink');
+    // the shell shrinks the pty to 0 columns (SIGWINCH to the program) once the test drops the flag file
+    const shrink = `(i=0; while [ ! -e '${flag}' ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; stty cols 0 </dev/tty; rm -f '${flag}') &`;
+    const pty = inPty(`stty cols 80 rows 24; ${shrink} echo PID=$$; exec ${command(['upload', 'h1', '--interval', '50ms'])}`);
+    await pty.waitFor(/waiting to appear on/); // the spinner
+    writeFileSync(flag, '');
+    await eventually('the pty to shrink', () => !existsSync(flag));
+    await new Promise((resolve) => setTimeout(resolve, 500)); // a few spinner frames' time at 0 columns
+    const before = pty.output().length;
+    await terminate(pty);
+    expect(before).toBeLessThan(20_000);
+    expect(pty.output().replace(/\u001b\[[0-9;]*m/g, '')).toMatch(/✖ upload h1: error: terminated \(SIGTERM\)/);
   });
 });

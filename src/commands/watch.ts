@@ -3,6 +3,7 @@ import {ExitCode, SIGNAL_EXITS} from '../exit-codes.js';
 import type {JobKind} from '../events.js';
 import {resolveWatchOptions, type RawOptions, type WatchOptions} from '../options.js';
 import {ndjsonRenderer} from '../render/ndjson.js';
+import {MIN_COLUMNS} from '../render/layout.js';
 import {plainRenderer} from '../render/plain.js';
 import {silentRenderer, type Renderer} from '../render/renderer.js';
 import {runWatch} from '../run.js';
@@ -16,11 +17,12 @@ import type {Interruption} from '../watch.js';
 async function selectRenderer(options: WatchOptions, env: Env): Promise<Renderer> {
   if (options.output === 'json') return ndjsonRenderer(env.stdout, env.stderr);
   if (options.output === 'quiet') return silentRenderer;
-  if (env.stderr.isTTY && envValue(env.vars, 'CI') === undefined && env.vars.TERM !== 'dumb') {
+  // a terminal narrower than a line (one that says 0 columns, as `script` gives a CI job) gets plain lines
+  if (env.stderr.isTTY && envValue(env.vars, 'CI') === undefined && env.vars.TERM !== 'dumb' && (env.stderr.columns ?? 80) >= MIN_COLUMNS) {
     const {ttyRenderer} = await import('../render/tty.js');
-    return ttyRenderer(env.stderr, env.clock, {color: options.color});
+    return ttyRenderer(env.stderr, env.clock, {color: options.color, host: options.host.label, unicode: env.unicode, jobs: options.jobs, onSuspend: env.onSuspend});
   }
-  return plainRenderer(env.stderr, env.clock);
+  return plainRenderer(env.stderr, env.clock, options.jobs);
 }
 
 /** `upload`, `zip` and `extract`: argv's strings -> options -> the watch. */

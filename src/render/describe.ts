@@ -1,6 +1,7 @@
 import type {StatusEvent} from '../events.js';
-import {formatBytes, formatPercent, formatRate, formatSeconds} from '../format.js';
+import {formatBytes, formatEta, formatPercent, formatRate, formatSeconds} from '../format.js';
 import {sanitize} from '../sanitize.js';
+import type {JobState} from './job-state.js';
 
 /** `42% 12.3 MiB / 29.3 MiB, 1.20 MiB/s, ETA 14s, 2 files, now "a.bin"`: the human view of numbers. */
 export function describeProgress(e: StatusEvent, nameLength = 60): string {
@@ -8,7 +9,8 @@ export function describeProgress(e: StatusEvent, nameLength = 60): string {
   const amount = e.bytes === null ? null : e.totalBytes ? `${formatBytes(e.bytes)} / ${formatBytes(e.totalBytes)}` : formatBytes(e.bytes);
   parts.push([e.percent === null ? null : formatPercent(e.percent), amount].filter(Boolean).join(' '));
   if (e.rate !== null) parts.push(formatRate(e.rate));
-  if (e.eta !== null && e.event !== 'done') parts.push(`ETA ${formatSeconds(e.eta)}`);
+  const eta = e.event === 'done' ? null : formatEta(e.eta);
+  if (eta) parts.push(eta);
   const files = describeFiles(e);
   if (files) parts.push(files);
   if (e.currentFile) parts.push(`now "${sanitize(e.currentFile, nameLength)}"`);
@@ -21,16 +23,25 @@ export function describeFiles(e: StatusEvent): string | null {
   return e.files === 1 ? '1 file done' : `${e.files} files done`;
 }
 
-/** `done: 100% 29.3 MiB in 24.1s, 1.20 MiB/s, 3 files` (the rate: average while it moved) */
-export function describeDone(e: StatusEvent, activeSeconds: number | null, startBytes: number | null): string {
-  const parts = [e.percent === null ? 'done:' : 'done: 100%']; // an extraction has no total: no percent
+/**
+ * `done: 100% 29.3 MiB in 24.1s, 1.20 MiB/s, 3 files` (the rate: average while it moved). A job
+ * never seen moving gets no time and no rate: it finished before the first look, and the time of
+ * that look says nothing about the upload.
+ */
+export function describeDone(e: StatusEvent, job: Pick<JobState<unknown>, 'first' | 'waitedToAppear'>): string {
   const size = e.totalBytes ?? e.bytes;
-  if (size !== null) parts.push(formatBytes(size));
-  let line = parts.join(' ');
-  line += ` in ${formatSeconds(e.elapsed)}`;
-  if (activeSeconds !== null && activeSeconds > 0 && e.bytes !== null && startBytes !== null && e.bytes > startBytes) {
-    line += `, ${formatRate((e.bytes - startBytes) / activeSeconds)}`;
+  const head = e.percent === null ? 'done:' : 'done: 100%'; // an extraction has no total: no percent
+  let line = size === null ? head : `${head} ${formatBytes(size)}`;
+  const {first} = job;
+  if (first) {
+    line += ` in ${formatSeconds(e.elapsed)}`;
+    const activeSeconds = e.elapsed - first.elapsed;
+    if (activeSeconds > 0 && e.bytes !== null && first.bytes !== null && e.bytes > first.bytes) line += `, ${formatRate((e.bytes - first.bytes) / activeSeconds)}`;
   }
   const files = e.kind === 'zip' ? (e.totalFiles !== null ? `${e.totalFiles} files` : null) : e.files !== null ? `${e.files} ${e.files === 1 ? 'file' : 'files'}` : null;
-  return files ? `${line}, ${files}` : line;
+  if (files) line += `, ${files}`;
+  if (!first) line += job.waitedToAppear ? ` (already finished when it appeared, after ${formatSeconds(e.elapsed)})` : ' (already finished when first polled)';
+  // the record was gone before a poll saw `finished`: say so, it is why no final answer is shown
+  if (e.event === 'done' && e.message !== undefined) line += ` (${sanitize(e.message, 200)})`;
+  return line;
 }

@@ -1,227 +1,221 @@
 import cliProgress from 'cli-progress';
 import {Chalk, supportsColorStderr, type ChalkInstance} from 'chalk';
 import ora, {type Ora} from 'ora';
-import type {Clock, OutStream} from '../env.js';
-import type {StatusEvent} from '../events.js';
-import {formatBytes, formatPercent, formatRate, formatSeconds} from '../format.js';
-import {sanitize} from '../sanitize.js';
-import type {LoopEvent} from '../watch.js';
-import {describeDone} from './describe.js';
-import {jobLabel, type Renderer} from './renderer.js';
+import type {Clock, Env, OutStream} from '../env.js';
+import type {JobKind} from '../events.js';
+import {JobStates, type JobState} from './job-state.js';
+import {ASCII_SYMBOLS, jobLine, labelColumn, lineWidth, MIN_COLUMNS, spinnerLine, summaryLine, UNICODE_SYMBOLS, type Line, type Tone} from './layout.js';
+import type {Renderer} from './renderer.js';
 
 /** A redraw after an event waits at least this long after the previous one: calm, and cheap at 1 ms polls. */
 export const REDRAW_EVERY_MS = 100;
-/** cli-progress's own timer only catches up on throttled redraws; nothing changes between events. */
-const TIMER_FPS = 2;
-const BAR_MIN = 10;
-const BAR_NARROW_MIN = 4;
-const BAR_MAX = 30;
-const LABEL_MAX = 32;
-/** On a narrow terminal the label takes at most this share of the width, so the percent still shows. */
-const LABEL_SHARE = 0.4;
-
-interface Job {
-  label: string;
-  state: 'waiting' | 'progress' | 'done' | 'error';
-  last: StatusEvent | undefined;
-  first: StatusEvent | undefined;
-  waitingSince: number | undefined;
-  retry: string | undefined;
-  bar: cliProgress.SingleBar | undefined;
-}
+/** Waited seconds move without events: while a line shows them, it is refreshed this often anyway. */
+export const TICK_MS = 500;
+/** cli-progress redraws on a timer of its own too; ours (the injected clock) does the work, so keep it rare. */
+const LIBRARY_TIMER_FPS = 0.2;
 
 export interface TtyOptions {
   color: boolean;
+  /** the server polled (`api7.pcloud.com`): the spinner names it before any answer does */
+  host: string;
+  /** false: plain ASCII marks instead of ✔ ✖ █ ░ … (a terminal without Unicode, e.g. the Linux console) */
+  unicode: boolean;
+  /** the run's jobs in argv order: their lines keep that order */
+  jobs?: readonly {kind: JobKind; hash: string}[];
+  /** Ctrl-Z and fg (Env.onSuspend): the terminal is given back while stopped */
+  onSuspend?: Env['onSuspend'];
 }
 
-/** The parts that fit `width` columns, in order of importance; the file name takes what room is left. */
-function fit(parts: string[], name: string | null, width: number): string {
-  let text = '';
-  for (const part of parts.filter(Boolean)) {
-    const next = text ? `${text}  ${part}` : part;
-    if (next.length > width) break;
-    text = next;
-  }
-  if (text === '' && parts[0] && width >= 8) text = parts[0].length > width ? `${parts[0].slice(0, Math.max(0, width - 1))}…` : parts[0];
-  const room = width - text.length - 2;
-  return name && room >= 6 ? `${text}  ${sanitize(name, room)}` : text;
+/** What the display remembers of a job's drawn line: its width, to know how a narrower terminal reflowed it. */
+interface Drawn {
+  columns: number;
 }
 
-/** `#2 screencast.mp4`: the upload's current file number (pCloud's `filenumber`) and name. */
-function currentFileText(e: StatusEvent): string | null {
-  if (e.currentFile === null) return null;
-  const number = e.raw?.filenumber;
-  return `#${typeof number === 'number' && Number.isInteger(number) && number > 0 ? number : (e.files ?? 0) + 1} ${e.currentFile}`;
-}
+const CURSOR_UP = (rows: number): string => (rows > 0 ? `\u001b[${rows}A` : '');
+const CLEAR_DOWN = '\r\u001b[J';
 
-/** `6.25/16.3 MiB` when both share a unit, else `900 KiB/16.3 MiB`. */
-function amountText(bytes: number, total: number | null): string {
-  if (!total) return formatBytes(bytes);
-  const [value, unit] = formatBytes(bytes).split(' ');
-  const [totalValue, totalUnit] = formatBytes(total).split(' ');
-  return unit === totalUnit ? `${value}/${totalValue} ${unit}` : `${formatBytes(bytes)}/${formatBytes(total)}`;
-}
+/** Rows a line of `width` columns takes once a terminal of `columns` columns has reflowed it. */
+const rowsOf = (width: number, columns: number): number => Math.max(1, Math.ceil(width / columns));
 
 /**
  * The terminal display: an ora spinner while no job has appeared yet, then one cli-progress line per
- * job redrawn in place, then one summary line per job. Everything goes to stderr; the cursor and
- * line wrapping are restored by end(), which the caller runs on every way out.
+ * job redrawn in place (each showing its own end as soon as it ends), then one summary line per job.
+ * What a line says comes from layout.ts; this only draws it, keeps it fresh on the injected clock,
+ * redraws it on resize, hides it on Ctrl-Z, and stays out of the way on a terminal too narrow to
+ * draw in. Everything goes to stderr; the cursor and line wrapping are restored by end(), which the
+ * caller runs on every way out.
  */
 export function ttyRenderer(stderr: OutStream, clock: Clock, options: TtyOptions): Renderer {
   const level = options.color ? (supportsColorStderr ? supportsColorStderr.level : 0) : 0;
   const chalk: ChalkInstance = new Chalk({level});
-  const jobs = new Map<string, Job>();
+  const symbols = options.unicode ? UNICODE_SYMBOLS : ASCII_SYMBOLS;
+  const states = new JobStates<Drawn>(clock, () => ({columns: 0}), options.jobs);
+  const tones: Record<Tone, (text: string) => string> = {
+    label: chalk.bold,
+    filled: chalk.cyan,
+    empty: chalk.dim,
+    percent: chalk.bold,
+    dim: chalk.dim,
+    warn: chalk.yellow,
+    ok: chalk.green,
+    bad: chalk.red,
+  };
+  const paint = (line: Line): string => line.map((piece) => (piece.tone ? tones[piece.tone](piece.text) : piece.text)).join('');
+
+  // the spinner until a job shows up (or ends), the bars from then on
+  let mode: 'spinner' | 'bars' = 'spinner';
   let spinner: Ora | undefined;
+  let spinnerWidth = 0;
   let bars: cliProgress.MultiBar | undefined;
-  let lastRedrawAt = -Infinity;
-  let redrawPending: NodeJS.Timeout | undefined;
+  const barOf = new Map<JobState<Drawn>, cliProgress.SingleBar>();
+  let started = false;
+  let suspended = false;
   let ended = false;
+  let lastRedrawAt = -Infinity;
+  let redrawPending = false;
+  const timers = new AbortController();
+  let removeSuspend: (() => void) | undefined;
 
-  const jobOf = (e: LoopEvent): Job => {
-    const key = `${e.kind}\0${e.hash}`;
-    let job = jobs.get(key);
-    if (!job) {
-      job = {label: jobLabel(e.kind, e.hash), state: 'waiting', last: undefined, first: undefined, waitingSince: undefined, retry: undefined, bar: undefined};
-      jobs.set(key, job);
-      if (bars) addBar(job);
+  const tooNarrow = (): boolean => (stderr.columns ?? 80) < MIN_COLUMNS;
+
+  const spinnerText = (): string => {
+    const line = spinnerLine(states.list, options.host, clock.now(), stderr.columns, symbols);
+    spinnerWidth = lineWidth(line) + 2; // the frame and its space
+    return paint(line);
+  };
+
+  const barText = (job: JobState<Drawn>): string => {
+    const line = jobLine(job, clock.now(), stderr.columns, labelColumn(states.list.map((each) => each.label), stderr.columns), symbols);
+    job.own.columns = lineWidth(line);
+    return paint(line);
+  };
+
+  const showSpinner = (): void => {
+    if (spinner) {
+      spinner.text = spinnerText();
+      return;
     }
-    return job;
-  };
-
-  const waitedText = (job: Job): string => `${Math.floor(job.last && job.waitingSince !== undefined ? Math.max(0, job.last.elapsed - job.waitingSince) : 0)}s`;
-  // every line starts with its label padded to the longest, so the bars line up
-  const labelWidth = (): number =>
-    Math.min(LABEL_MAX, Math.max(8, Math.floor((stderr.columns ?? 80) * LABEL_SHARE)), Math.max(...[...jobs.values()].map((job) => job.label.length)));
-  const paddedLabel = (job: Job): string => (job.label.length > labelWidth() ? `${job.label.slice(0, labelWidth() - 1)}…` : job.label.padEnd(labelWidth()));
-
-  const line = (job: Job, maxWidth: number): string => {
-    const columns = maxWidth - 1; // the last column would leave the cursor waiting to wrap
-    const e = job.last;
-    const label = chalk.bold(paddedLabel(job));
-    if (!e || job.state === 'waiting') {
-      const what = job.first ? 'not found any more, waiting' : 'waiting for it to appear';
-      const text = fit([`${what} (${waitedText(job)})`, job.retry ? sanitize(job.retry, 60) : ''], null, Math.max(0, columns - labelWidth() - 2));
-      return `${label}  ${chalk.dim(text)}`;
-    }
-    const percent = e.percent ?? 0;
-    // the bar gives way before the percent: what is left after label and percent, within its bounds
-    const room = columns - labelWidth() - 2 - 2 - 4;
-    const barSize = Math.min(Math.max(BAR_MIN, Math.min(BAR_MAX, columns - labelWidth() - 60)), room - 2);
-    const showBar = barSize >= BAR_NARROW_MIN;
-    const filled = showBar ? Math.round((percent / 100) * barSize) : 0;
-    const pct = formatPercent(percent).padStart(4);
-    const amount = e.bytes === null ? '' : amountText(e.bytes, e.totalBytes);
-    const files = e.totalFiles !== null ? `${e.files ?? 0}/${e.totalFiles} files` : '';
-    const rate = e.rate === null ? '' : formatRate(e.rate);
-    const eta = e.eta === null ? '' : `ETA ${formatSeconds(Math.ceil(e.eta))}`;
-    const retry = job.retry ? `retrying: ${sanitize(job.retry, 40)}` : '';
-    // widths are counted on the plain text; colors are added around the pieces afterwards
-    const plainHead = [paddedLabel(job), ...(showBar ? ['#'.repeat(barSize)] : []), pct].join('  ');
-    const head = [label, ...(showBar ? [chalk.cyan('█'.repeat(filled)) + chalk.dim('░'.repeat(barSize - filled))] : []), chalk.bold(pct)].join('  ');
-    const tail = fit([amount, retry, eta, rate, files], retry ? null : currentFileText(e), Math.max(0, columns - plainHead.length - 2));
-    return tail ? `${head}  ${retry ? chalk.yellow(tail) : tail}` : head;
-  };
-
-  const addBar = (job: Job): void => {
-    job.bar = bars?.create(100, 0, {job});
-  };
-
-  const startBars = (): void => {
-    spinner?.stop();
-    spinner = undefined;
-    bars = new cliProgress.MultiBar({
+    spinner = ora({
       stream: stderr as unknown as NodeJS.WritableStream,
-      format: (_options, params, payload: {job: Job}) => line(payload.job, params.maxWidth),
+      text: spinnerText(), // in its first frame already
+      discardStdin: false,
+      hideCursor: true,
+      isEnabled: true,
+      color: level > 0 ? 'cyan' : false,
+      spinner: options.unicode ? 'dots' : 'line',
+    }).start();
+  };
+
+  const hideSpinner = (): void => {
+    spinner?.stop(); // clears its line, shows the cursor
+    spinner = undefined;
+  };
+
+  const showBars = (): void => {
+    bars ??= new cliProgress.MultiBar({
+      stream: stderr as unknown as NodeJS.WritableStream,
+      format: (_options, _params, payload: {job: JobState<Drawn>}) => barText(payload.job),
       hideCursor: true,
       linewrap: false,
       clearOnComplete: true,
       gracefulExit: false, // our own signal handling ends the run and calls end()
-      fps: TIMER_FPS,
+      fps: LIBRARY_TIMER_FPS,
       noTTYOutput: false,
-      emptyOnZero: true,
     });
-    for (const job of jobs.values()) addBar(job);
+    for (const job of states.list) if (!barOf.has(job)) barOf.set(job, bars.create(100, 0, {job}));
   };
 
-  const redraw = (): void => {
-    if (!bars || ended) return;
-    const wait = lastRedrawAt + REDRAW_EVERY_MS - clock.now();
-    if (wait > 0) {
-      redrawPending ??= setTimeout(() => {
-        redrawPending = undefined;
-        redraw();
-      }, wait);
+  const hideBars = (): void => {
+    bars?.stop(); // clears its lines, shows the cursor, wrapping back on
+    bars = undefined;
+    barOf.clear();
+  };
+
+  const render = (): void => {
+    if (ended) return;
+    if (suspended || tooNarrow()) {
+      hideSpinner();
+      hideBars();
+      return;
+    }
+    if (mode === 'spinner') {
+      showSpinner();
+      return;
+    }
+    hideSpinner();
+    showBars();
+    const waitMs = lastRedrawAt + REDRAW_EVERY_MS - clock.now();
+    if (waitMs > 0) {
+      if (!redrawPending) {
+        redrawPending = true;
+        void clock.sleep(waitMs, timers.signal).then(() => {
+          redrawPending = false;
+          render();
+        });
+      }
       return;
     }
     lastRedrawAt = clock.now();
-    for (const job of jobs.values()) job.bar?.update(job.last?.percent ?? 0, {job});
-    bars.update();
+    bars?.update();
   };
 
-  const spinnerText = (): string => {
-    const list = [...jobs.values()];
-    const host = list[0]?.last?.host ?? '';
-    const waited = list[0] ? waitedText(list[0]) : '0s';
-    const retry = list.find((job) => job.retry)?.retry;
-    const who = list.length === 1 ? (list[0] as Job).label : `${list.length} jobs`;
-    const text = fit([`${who}: waiting to appear on ${host} (${waited})`, retry ? `retrying: ${sanitize(retry, 60)}` : ''], null, Math.max(10, (stderr.columns ?? 80) - 3));
-    return retry ? text.replace(/retrying: .*$/, (tail) => chalk.yellow(tail)) : text;
+  /**
+   * A narrower terminal has reflowed what was drawn: a line of 79 columns is two rows at 40. The
+   * spinner and the bars only know their own line count, so they are told to clear, then the rows
+   * the reflow added are cleared too, and everything is drawn anew at the new width.
+   */
+  const onResize = (): void => {
+    if (ended || suspended || !started) return;
+    const columns = stderr.columns ?? 80;
+    let extraRows = 0;
+    if (spinner && columns > 0) extraRows = rowsOf(spinnerWidth, columns) - 1;
+    if (bars && columns > 0) extraRows = [...barOf.keys()].reduce((rows, job) => rows + rowsOf(job.own.columns, columns) - 1, 0);
+    hideSpinner();
+    hideBars();
+    if (extraRows > 0) stderr.write(`${CURSOR_UP(extraRows)}${CLEAR_DOWN}`);
+    lastRedrawAt = -Infinity;
+    render();
   };
 
-  const summary = (job: Job): string => {
-    const e = job.last;
-    if (!e) return `${chalk.dim('-')} ${job.label}: no answer`;
-    if (e.event === 'done') {
-      const active = job.first ? e.elapsed - job.first.elapsed : null;
-      return `${chalk.green('✔')} ${job.label}: ${describeDone(e, active, job.first?.bytes ?? null)}`;
-    }
-    const at = e.percent === null ? '' : ` at ${Math.floor(e.percent)}%`;
-    return `${chalk.red('✖')} ${job.label}: ${chalk.red(`error${at}`)}: ${sanitize(e.event === 'error' ? e.message : 'no answer', 1000)}`;
+  const suspend = (): void => {
+    suspended = true;
+    render(); // hidden: nothing on screen to go stale, and the cursor and wrapping are the shell's again
+  };
+  const resume = (): void => {
+    suspended = false;
+    lastRedrawAt = -Infinity;
+    render();
   };
 
-  stderr.on?.('resize', () => {
-    if (bars) {
-      lastRedrawAt = -Infinity;
-      redraw();
-    }
-  });
+  const start = (): void => {
+    started = true;
+    stderr.on?.('resize', onResize);
+    removeSuspend = options.onSuspend?.(suspend, resume);
+    void (async () => {
+      while (!timers.signal.aborted) {
+        await clock.sleep(TICK_MS, timers.signal);
+        // between events only a waited time moves: moving bars are left alone (CPU at a 1 s interval)
+        if (mode === 'spinner' || states.list.some((job) => job.phase === 'waiting')) render();
+      }
+    })();
+  };
 
   return {
     handle(e) {
       if (ended) return;
-      if (e.event === 'output') return; // an extraction's lines: shown with its counts (below)
-      const job = jobOf(e);
-      if (e.event === 'retry') {
-        job.retry = e.message;
-      } else {
-        job.retry = undefined;
-        job.last = e;
-        if (e.event === 'waiting') {
-          if (job.state !== 'waiting' || job.waitingSince === undefined) job.waitingSince = e.elapsed;
-          job.state = 'waiting';
-        } else {
-          job.state = e.event;
-          if (e.event === 'progress') job.first ??= e;
-        }
-      }
-      if (!bars && job.state !== 'waiting') startBars();
-      if (bars) {
-        redraw();
-        return;
-      }
-      spinner ??= ora({stream: stderr as unknown as NodeJS.WritableStream, discardStdin: false, hideCursor: true, isEnabled: true, color: level > 0 ? 'cyan' : false}).start();
-      spinner.text = spinnerText();
+      const job = states.apply(e);
+      if (job.phase !== 'waiting') mode = 'bars';
+      if (!started) start();
+      render();
     },
     end() {
       if (ended) return;
       ended = true;
-      if (redrawPending) clearTimeout(redrawPending);
-      spinner?.stop();
-      if (bars) {
-        for (const job of jobs.values()) job.bar?.update(job.last?.percent ?? 0, {job});
-        bars.stop();
-      }
-      for (const job of jobs.values()) stderr.write(`${summary(job)}\n`);
+      timers.abort();
+      removeSuspend?.();
+      hideSpinner();
+      hideBars();
+      for (const job of states.list) stderr.write(`${paint(summaryLine(job, symbols))}\n`);
     },
   };
 }

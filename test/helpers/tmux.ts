@@ -22,11 +22,27 @@ export class Terminal {
   readonly #socket = `pp-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   readonly #log = join(mkdtempSync(join(tmpdir(), 'pp-tmux-')), 'raw.log');
 
-  constructor(command: string[], env: Record<string, string>, size = {columns: 80, rows: 24}) {
+  /**
+   * `interactive`: the command is typed into an interactive bash, with job control, as a person
+   * would: Ctrl-Z then stops it for real (a process group without a job-control shell above it is
+   * orphaned, and the kernel does not stop those on Ctrl-Z), and `fg` continues it. The test
+   * types `echo "EXIT=$?"` itself once the program has ended.
+   */
+  constructor(command: string[], env: Record<string, string>, size = {columns: 80, rows: 24}, options: {interactive?: boolean} = {}) {
     const exports = Object.entries(env).map(([key, value]) => `${key}=${quote(value)}`);
+    const environment = `env -i PATH=${quote(process.env.PATH ?? '')} HOME=${quote(process.env.HOME ?? '/')} LANG=C.UTF-8 TERM=screen-256color ${exports.join(' ')}`;
+    const sizeArgs = ['-x', String(size.columns), '-y', String(size.rows)];
+    if (options.interactive) {
+      this.#tmux('new-session', '-d', ...sizeArgs, `${environment} PS1='$ ' bash --norc --noprofile -i`);
+      this.#tmux('pipe-pane', '-o', `cat >> ${quote(this.#log)}`);
+      // no `; echo` after it: a stopped job would let the shell run that at once
+      this.#tmux('send-keys', '-l', command.map(quote).join(' '));
+      this.#tmux('send-keys', 'Enter');
+      return;
+    }
     // the program runs first; the pane then stays open to be read, with the exit code on screen
-    const shell = `env -i PATH=${quote(process.env.PATH ?? '')} HOME=${quote(process.env.HOME ?? '/')} LANG=C.UTF-8 TERM=screen-256color ${exports.join(' ')} ${command.map(quote).join(' ')}; echo "EXIT=$?"; sleep 600`;
-    this.#tmux('new-session', '-d', '-x', String(size.columns), '-y', String(size.rows), 'bash', '--norc', '--noprofile', '-c', `sleep 0.2; ${shell}`);
+    const shell = `${environment} ${command.map(quote).join(' ')}; echo "EXIT=$?"; sleep 600`;
+    this.#tmux('new-session', '-d', ...sizeArgs, 'bash', '--norc', '--noprofile', '-c', `sleep 0.2; ${shell}`);
     this.#tmux('pipe-pane', '-o', `cat >> ${quote(this.#log)}`);
   }
 
@@ -48,6 +64,22 @@ export class Terminal {
 
   keys(...keys: string[]): void {
     this.#tmux('send-keys', ...keys);
+  }
+
+  /** Resizes the window, as a person dragging the terminal's edge: the program gets SIGWINCH. */
+  resize(columns: number, rows = 24): void {
+    this.#tmux('resize-window', '-x', String(columns), '-y', String(rows));
+  }
+
+  /** The terminal's own state, not the bytes: is the cursor shown, is line wrapping on. */
+  modes(): {cursorVisible: boolean; wrap: boolean} {
+    const [cursor, wrap] = this.#tmux('display-message', '-p', '#{cursor_flag} #{wrap_flag}').trim().split(' ');
+    return {cursorVisible: cursor === '1', wrap: wrap === '1'};
+  }
+
+  /** The pane's shell: the program is its child. */
+  shellPid(): number {
+    return Number(this.#tmux('display-message', '-p', '#{pane_pid}').trim());
   }
 
   /** Polls the screen until `pattern` shows; fails with the last screen after `timeoutMs`. */
