@@ -234,6 +234,21 @@ describe.skipIf(!hasTmux)('in a real terminal', () => {
     expectTerminalRestored(tty.raw());
   });
 
+  it('shows an extraction as counts, bytes and its latest output line at 80 columns, with no bar and no percent', async () => {
+    const entries = Array.from({length: 6}, (_, i) => ({path: `photos/IMG_${4100 + i}.jpg`, size: 1_500_000 + i}));
+    const output = Emulator.extractOutput('photos.zip', entries);
+    const step = (n: number, finished = false): ScriptedAnswer => Emulator.extractAnswer({output: output.slice(n, n + 2), finished, skipped: n});
+    emulator.script('extractarchiveprogress', 'x1', [notFound, notFound, step(0), step(2), ...repeat(Emulator.extractAnswer({output: [], skipped: 4}), 20), step(4), step(6, true)]);
+    const tty = run(['extract', 'x1', '--interval', '100ms']);
+    const screen = await tty.waitFor(/^extract x1 .*3 entries/m);
+    const line = screen.split('\n').find((text) => text.startsWith('extract x1')) as string;
+    expect(line).toMatch(/^extract x1 +4\.29 MiB +[\d.]+ \S+\/s +3 entries +photos\/IMG_41.*1500002 B\)\.\.\. OK\.$/); // the line cut in the middle to fit
+    expect(line).not.toMatch(/%|█|░/);
+    const end = await tty.waitFor(/EXIT=0/);
+    expect(end).toMatch(/^✔ extract x1: done: 8\.58 MiB in [\d.]+m?s.*, 6 files$/m);
+    expectTerminalRestored(tty.raw());
+  });
+
   it('draws with ASCII on a terminal without Unicode (the Linux console)', async () => {
     emulator.script('uploadprogress', 'h1', [notFound, notFound, ...repeat(up(5), 10), finished]);
     emulator.script('uploadprogress', 'h2', [notFound]);
