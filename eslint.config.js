@@ -21,4 +21,35 @@ export default tseslint.config(
     languageOptions: {sourceType: 'commonjs'},
     rules: {'@typescript-eslint/no-require-imports': 'off'},
   },
+  {
+    // dist/tty.cjs is a bundle of its own (the terminal display, loaded only for a terminal): every
+    // module it holds is a second copy of the one in dist/cli.cjs. A module with an identity (a
+    // class checked with instanceof, a WeakSet, module state) would silently be two. So the
+    // display's modules import values only from each other and from pure helpers; types are free.
+    files: ['src/render/tty.ts', 'src/render/layout.ts', 'src/render/job-state.ts', 'src/render/describe.ts', 'src/render/renderer.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../*', './*', '!./layout.js', '!./job-state.js', '!./describe.js', '!./renderer.js', '!../format.js', '!../duration.js', '!../sanitize.js'],
+              allowTypeImports: true,
+              message: 'dist/tty.cjs holds its own copy of what it imports: only the display modules and pure helpers (format, duration, sanitize); import types with `import type`.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // the pure helpers the display shares with the rest: they import nothing with an identity either
+    files: ['src/format.ts', 'src/duration.ts', 'src/sanitize.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {patterns: [{group: ['./*', '!./duration.js'], allowTypeImports: true, message: 'a helper bundled into dist/tty.cjs too: it may import only other pure helpers.'}]},
+      ],
+    },
+  },
 );

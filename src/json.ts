@@ -1,4 +1,5 @@
 import {isSafeNumber, LosslessNumber, parse, stringify} from 'lossless-json';
+import {UNSAFE} from './sanitize.js';
 
 /**
  * A number from the server that a JavaScript number cannot hold exactly: a 64-bit file `hash` or
@@ -51,4 +52,12 @@ export function stringifyJson(value: unknown, exact: boolean): string {
 /** A count or size that may be an ExactNumber, as a plain number (sizes beyond 2^53 bytes do not occur). */
 export function toNumber(value: unknown): unknown {
   return value instanceof LosslessNumber ? Number(value.value) : value;
+}
+
+/**
+ * JSON.stringify escapes C0 controls but not DEL, C1 controls or bidi characters. This escapes
+ * them as \uXXXX too: still the same JSON value, but safe when a line is shown in a terminal.
+ */
+export function terminalSafeJson(value: unknown, exact = false): string {
+  return stringifyJson(value, exact).replace(UNSAFE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -3,7 +3,7 @@ import {decodeProgress, displayUrl, progressDecoder} from '../src/api/decode.js'
 import {classifyBody, type Outcome} from '../src/api/outcome.js';
 import {eventToJson, type FinalEvent, type WatchEvent} from '../src/events.js';
 import {ExactNumber, parseJson, stringifyJson} from '../src/json.js';
-import {terminalSafeJson} from '../src/sanitize.js';
+import {terminalSafeJson} from '../src/json.js';
 import {RECORD_GONE_MESSAGE, watch, type JobSpec, type LoopEvent} from '../src/watch.js';
 import {collect, FakeClock} from './helpers/fake-clock.js';
 

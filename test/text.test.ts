@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest';
-import {sanitize, terminalSafeJson} from '../src/sanitize.js';
+import {sanitize} from '../src/sanitize.js';
+import {terminalSafeJson} from '../src/json.js';
 import {formatBytes} from '../src/format.js';
 import {eta, RateMeter} from '../src/rate.js';
 import {merge} from '../src/merge.js';

@@ -3,9 +3,9 @@ import type {Env} from '../env.js';
 import {ExitCode} from '../exit-codes.js';
 import {isLoopback, parseHost, type Host} from '../host.js';
 import {resolveConnection, resolveOutput, type RawOptions} from '../options.js';
-import {sanitize, terminalSafeJson} from '../sanitize.js';
+import {sanitize} from '../sanitize.js';
+import {mayHoldExactNumbers, terminalSafeJson} from '../json.js';
 import type {RawAnswer} from '../api/decode.js';
-import {mayHoldExactNumbers} from '../json.js';
 
 class ServerError extends Error {
   constructor(

@@ -1,7 +1,7 @@
 import type {OutStream} from '../env.js';
 import {eventToJson} from '../events.js';
-import {mayHoldExactNumbers} from '../json.js';
-import {sanitize, terminalSafeJson} from '../sanitize.js';
+import {sanitize} from '../sanitize.js';
+import {mayHoldExactNumbers, terminalSafeJson} from '../json.js';
 import type {Renderer} from './renderer.js';
 import {jobLabel} from './renderer.js';
 
