@@ -31,13 +31,33 @@ const LIST_FORMATS = [
   ["const orFormatter = new Intl.ListFormat('en', { style: 'long', type: 'disjunction' });", "const orFormatter = {format: (list) => new Intl.ListFormat('en', { style: 'long', type: 'disjunction' }).format(list)};"],
 ] as const;
 
+/**
+ * Every patch and stub reports that it applied: a dependency whose file moved (so a filter no longer
+ * matches) fails the build at its end, instead of silently bundling what was meant to be left out.
+ */
+function expectApplied(build: Parameters<Plugin['setup']>[0], plugin: string, expected: readonly string[]): (name: string) => void {
+  const applied = new Set<string>();
+  build.onStart(() => applied.clear());
+  build.onEnd((result) => {
+    if (result.errors.length > 0) return; // the build failed already: its own errors say why
+    const missing = expected.filter((name) => !applied.has(name));
+    if (missing.length > 0) throw new Error(`${plugin}: did not apply to ${missing.join(', ')}: a dependency changed; see build/trim.ts`);
+  });
+  return (name) => void applied.add(name);
+}
+
 export const trimGot: Plugin = {
   name: 'trim-got',
   setup(build) {
     const names = new RegExp(`^(${Object.keys(STUBS).join('|')})$`);
+    const applied = expectApplied(build, 'trimGot', [...Object.keys(STUBS).map((name) => `the ${name} stub`), '@sindresorhus/is']);
     build.onResolve({filter: names}, (args) => ({path: args.path, namespace: 'trim-got'}));
-    build.onLoad({filter: /.*/, namespace: 'trim-got'}, (args) => ({contents: STUBS[args.path], loader: 'js'}));
+    build.onLoad({filter: /.*/, namespace: 'trim-got'}, (args) => {
+      applied(`the ${args.path} stub`);
+      return {contents: STUBS[args.path], loader: 'js'};
+    });
     build.onLoad({filter: /[\\/]@sindresorhus[\\/]is[\\/]distribution[\\/]index\.js$/}, async (args) => {
+      applied('@sindresorhus/is');
       let text = await readFile(args.path, 'utf8');
       for (const [eager, lazy] of LIST_FORMATS) {
         // A new version of the package: fail the build rather than silently lose the saving.
@@ -56,7 +76,9 @@ const CHILD_PROCESS = "const childProcess = require('node:child_process');";
 export const lazyChildProcess: Plugin = {
   name: 'lazy-child-process',
   setup(build) {
+    const applied = expectApplied(build, 'lazyChildProcess', ['commander/lib/command.js']);
     build.onLoad({filter: /[\\/]commander[\\/]lib[\\/]command\.js$/}, async (args) => {
+      applied('commander/lib/command.js');
       const text = await readFile(args.path, 'utf8');
       if (!text.includes(CHILD_PROCESS)) throw new Error(`lazyChildProcess: ${args.path} no longer has: ${CHILD_PROCESS}`);
       return {contents: text.replace(CHILD_PROCESS, "const childProcess = {spawn: (...args) => require('node:child_process').spawn(...args)};"), loader: 'js'};
