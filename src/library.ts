@@ -3,7 +3,7 @@ import {UsageError} from './errors.js';
 import {eventToJson, type JobKind, type WatchEvent} from './events.js';
 import {ExitCode} from './exit-codes.js';
 import {resolveWatchOptions, type RawOptions} from './options.js';
-import {watchJobsEvents} from './run.js';
+import {jobEvents} from './run.js';
 import type {Interruption} from './watch.js';
 
 /** A duration: seconds as a number (`1.5`), or a string with units (`'250ms'`, `'2s'`, `'1m30s'`). */
@@ -62,7 +62,7 @@ function rawOptions(options: WatchOptions): RawOptions {
   };
 }
 
-async function* jobEvents(kind: JobKind, hash: string, options: WatchOptions, env: Env): AsyncGenerator<WatchEvent, void, undefined> {
+async function* libraryEvents(kind: JobKind, hash: string, options: WatchOptions, env: Env): AsyncGenerator<WatchEvent, void, undefined> {
   // everything is checked before the first request, as the CLI does
   const resolved = await resolveWatchOptions({jobs: [{kind, hash}]}, rawOptions(options), env).catch((error: unknown) => {
     // the resolver names CLI flags (`--request-timeout`): name the library's options (`requestTimeout`)
@@ -75,7 +75,7 @@ async function* jobEvents(kind: JobKind, hash: string, options: WatchOptions, en
   if (options.signal?.aborted) abort();
   options.signal?.addEventListener('abort', abort, {once: true});
   try {
-    for await (const event of watchJobsEvents(resolved, env, controller.signal)) {
+    for await (const event of jobEvents(resolved, env, controller.signal)) {
       if (event.event !== 'retry') yield eventToJson(event);
     }
   } finally {
@@ -94,12 +94,12 @@ async function* jobEvents(kind: JobKind, hash: string, options: WatchOptions, en
  * ```
  */
 export function watchUpload(hash: string, options: WatchOptions = {}): AsyncIterable<WatchEvent> {
-  return jobEvents('upload', hash, options, nodeEnv());
+  return libraryEvents('upload', hash, options, nodeEnv());
 }
 
 /** Watches a savezip by its progresshash; see watchUpload. */
 export function watchZip(hash: string, options: WatchOptions = {}): AsyncIterable<WatchEvent> {
-  return jobEvents('zip', hash, options, nodeEnv());
+  return libraryEvents('zip', hash, options, nodeEnv());
 }
 
 /**
@@ -107,5 +107,5 @@ export function watchZip(hash: string, options: WatchOptions = {}): AsyncIterabl
  * it answered too: `host`). Yields `output` events with the new lines between the others; see watchUpload.
  */
 export function watchExtract(hash: string, options: WatchOptions = {}): AsyncIterable<WatchEvent> {
-  return jobEvents('extract', hash, options, nodeEnv());
+  return libraryEvents('extract', hash, options, nodeEnv());
 }

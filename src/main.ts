@@ -52,7 +52,7 @@ const JOBS: Record<JobKind, {what: string; method: string; startedBy: string}> =
   extract: {what: 'an archive extraction', method: 'extractarchiveprogress', startedBy: 'extractarchive (or the one it answered)'},
 };
 
-function watchCommand(program: Command, kind: JobKind, run: (kind: JobKind, hashes: string[], raw: RawOptions) => Promise<number>): void {
+function addWatchCommand(program: Command, kind: JobKind, run: (kind: JobKind, hashes: string[], raw: RawOptions) => Promise<number>): void {
   const {what, method, startedBy} = JOBS[kind];
   const hash = EXAMPLE_HASHES[kind];
   const command = program
@@ -150,13 +150,13 @@ Environment: PCLOUD_AUTH, PCLOUD_ACCESS_TOKEN, PCLOUD_API_HOST, PCLOUD_REGION, N
 Exit codes: 0 finished, 1 internal error or output not written, 2 usage, 3 auth, 4 not found, 5 rate limited, 6 server/network, 7 timeout/stall, 8 some items failed, 129/130/143 interrupted.`,
     );
 
-  const runWatchCommand = async (kind: JobKind, hashes: string[], raw: RawOptions): Promise<number> => {
-    const {startWatch} = await import('./commands/watch.js');
-    return startWatch(kind, hashes, raw, env);
+  const runKind = async (kind: JobKind, hashes: string[], raw: RawOptions): Promise<number> => {
+    const {watchCommand} = await import('./commands/watch.js');
+    return watchCommand(kind, hashes, raw, env);
   };
-  watchCommand(program, 'upload', runWatchCommand);
-  watchCommand(program, 'zip', runWatchCommand);
-  watchCommand(program, 'extract', runWatchCommand);
+  addWatchCommand(program, 'upload', runKind);
+  addWatchCommand(program, 'zip', runKind);
+  addWatchCommand(program, 'extract', runKind);
   connectionOptions(program.command('server').summary('print a hostname pinned to one API machine (for upload + watch)'))
     .option('--json', 'print the whole answer as one JSON object')
     .addHelpText(

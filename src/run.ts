@@ -6,7 +6,7 @@ import {createClient, HostResolveError, type ApiClient} from './api/client.js';
 import {eventFactory, NO_STATUS, type ErrorEvent, type JobKind} from './events.js';
 import {merge} from './merge.js';
 import type {Renderer} from './render/renderer.js';
-import {watch, type Interruption, type LoopEvent} from './watch.js';
+import {pollJob, type Interruption, type LoopEvent} from './watch.js';
 
 const METHOD = {upload: 'uploadprogress', zip: 'savezipprogress', extract: 'extractarchiveprogress'} as const;
 
@@ -17,7 +17,7 @@ export type RunOptions = Omit<WatchOptions, 'output' | 'color'>;
  * Watches every job of `options` at once through one pinned client: the merged events of all jobs,
  * each job's last one `done` or `error`. The CLI and the library both watch through this.
  */
-export async function* watchJobsEvents(options: RunOptions, env: Pick<Env, 'clock' | 'random'>, signal: AbortSignal): AsyncGenerator<LoopEvent, void, undefined> {
+export async function* jobEvents(options: RunOptions, env: Pick<Env, 'clock' | 'random'>, signal: AbortSignal): AsyncGenerator<LoopEvent, void, undefined> {
   const startedAt = env.clock.now();
   // Each job listens on the run's signal while it polls or sleeps (and got, for its request): with
   // many jobs that is more than Node's 10 before it warns of a leak (seen with 13 hashes).
@@ -48,7 +48,7 @@ export async function* watchJobsEvents(options: RunOptions, env: Pick<Env, 'cloc
         // job i of n first polls i/n of the way into the interval: n jobs, n evenly spaced polls
         firstPollDelayMs: (index / options.jobs.length) * options.intervalMs,
       };
-      return watch(spec, {poll: (pollSignal, params) => client.call(method, body(params), pollSignal), clock: env.clock, random: env.random, startedAt, signal});
+      return pollJob(spec, {poll: (pollSignal, params) => client.call(method, body(params), pollSignal), clock: env.clock, random: env.random, startedAt, signal});
     });
     yield* merge<LoopEvent>(jobs);
   } finally {
@@ -57,10 +57,10 @@ export async function* watchJobsEvents(options: RunOptions, env: Pick<Env, 'cloc
 }
 
 /** Feeds every event to the renderer; returns the run's exit code: the highest of the jobs'. */
-export async function runWatch(options: WatchOptions, env: Env, renderer: Renderer, signal: AbortSignal): Promise<number> {
+export async function renderRun(options: WatchOptions, env: Env, renderer: Renderer, signal: AbortSignal): Promise<number> {
   const exitCodes: number[] = [];
   try {
-    for await (const event of watchJobsEvents(options, env, signal)) {
+    for await (const event of jobEvents(options, env, signal)) {
       if (event.event === 'done') exitCodes.push(ExitCode.ok);
       if (event.event === 'error') exitCodes.push(event.exitCode);
       if (!(signal.aborted && (signal.reason as Interruption | undefined)?.silent)) renderer.handle(event);

@@ -143,7 +143,7 @@ function failedUrlsMessage(progress: Progress): string {
  * Watches one job: polls, classifies, and yields `waiting`, `progress`, `done` or `error` events
  * (the last one always `done` or `error`). All time comes from the injected clock.
  */
-export async function* watch(spec: JobSpec, deps: WatchDeps): AsyncGenerator<LoopEvent, void, undefined> {
+export async function* pollJob(spec: JobSpec, deps: WatchDeps): AsyncGenerator<LoopEvent, void, undefined> {
   const {clock, signal} = deps;
   const meter = new RateMeter();
   const decoder = progressDecoder(spec.kind);

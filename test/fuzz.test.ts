@@ -4,7 +4,7 @@ import {classifyBody} from '../src/api/outcome.js';
 import {Emulator, type ScriptedAnswer} from '../src/emulator/index.js';
 import type {WatchEvent} from '../src/events.js';
 import {sanitize} from '../src/sanitize.js';
-import {watch} from '../src/watch.js';
+import {pollJob} from '../src/watch.js';
 import {collect, FakeClock} from './helpers/fake-clock.js';
 import {events, runCli} from './helpers/cli.js';
 
@@ -78,7 +78,7 @@ describe('fuzzed answers', () => {
       const clock = new FakeClock();
       const spec = {kind: gen.next() < 0.5 ? ('upload' as const) : ('zip' as const), hash: 'f', host: 'h', genericHost: false, intervalMs: 10, waitMs: 50, timeoutMs: 5000, stallMs: 0};
       const poll = async () => classifyBody(JSON.stringify(gen.answer()) ?? '');
-      const out = await clock.run(collect(watch(spec, {poll, clock, random: gen.next, startedAt: 0, signal: new AbortController().signal})));
+      const out = await clock.run(collect(pollJob(spec, {poll, clock, random: gen.next, startedAt: 0, signal: new AbortController().signal})));
       const last = out.at(-1) as WatchEvent;
       expect(['done', 'error']).toContain(last.event);
       for (const e of out) if (e.event !== 'retry') validEvent(e);

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {classifyAnswer, type Outcome} from '../src/api/outcome.js';
 import type {FinalEvent} from '../src/events.js';
-import {FIRST_CONTACT_WINDOW_MS, GIVE_UP_AFTER_FAILURES_MS, rateLimitBackoffMs, watch, type JobSpec, type LoopEvent} from '../src/watch.js';
+import {FIRST_CONTACT_WINDOW_MS, GIVE_UP_AFTER_FAILURES_MS, rateLimitBackoffMs, pollJob, type JobSpec, type LoopEvent} from '../src/watch.js';
 import {collect, FakeClock} from './helpers/fake-clock.js';
 
 const SPEC: JobSpec = {kind: 'upload', hash: 'h1', host: '127.0.0.1:9', genericHost: false, intervalMs: 1000, waitMs: 30_000, timeoutMs: 0, stallMs: 0};
@@ -25,7 +25,7 @@ async function run(answers: Outcome[], spec: Partial<JobSpec> = {}) {
     polls.push(clock.now());
     return answers[Math.min(index++, answers.length - 1)] as Outcome;
   };
-  const events = await clock.run(collect(watch({...SPEC, ...spec}, {poll, clock, random: () => 0.5, startedAt: 0, signal: new AbortController().signal})));
+  const events = await clock.run(collect(pollJob({...SPEC, ...spec}, {poll, clock, random: () => 0.5, startedAt: 0, signal: new AbortController().signal})));
   const gaps = polls.slice(1).map((at, i) => at - (polls[i] as number));
   return {events, polls, gaps, last: events.at(-1) as FinalEvent};
 }

@@ -4,7 +4,7 @@ import {classifyBody, type Outcome} from '../src/api/outcome.js';
 import {eventToJson, type FinalEvent, type WatchEvent} from '../src/events.js';
 import {ExactNumber, parseJson, stringifyJson} from '../src/json.js';
 import {terminalSafeJson} from '../src/json.js';
-import {RECORD_GONE_MESSAGE, watch, type JobSpec, type LoopEvent} from '../src/watch.js';
+import {RECORD_GONE_MESSAGE, pollJob, type JobSpec, type LoopEvent} from '../src/watch.js';
 import {collect, FakeClock} from './helpers/fake-clock.js';
 
 // The live service's other answer shapes (../shared/pcloud/facts.md), decoded and watched.
@@ -107,7 +107,7 @@ async function run(spec: Partial<JobSpec>, answers: Outcome[]) {
     params.push(extra);
     return answers[Math.min(index++, answers.length - 1)] as Outcome;
   };
-  const events: LoopEvent[] = await clock.run(collect(watch({...SPEC, ...spec}, {poll, clock, random: () => 0.5, startedAt: 0, signal: new AbortController().signal})));
+  const events: LoopEvent[] = await clock.run(collect(pollJob({...SPEC, ...spec}, {poll, clock, random: () => 0.5, startedAt: 0, signal: new AbortController().signal})));
   return {events, params, last: events.at(-1) as FinalEvent, clock};
 }
 

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import type {Outcome} from '../src/api/outcome.js';
 import type {FinalEvent, StatusEvent} from '../src/events.js';
-import {backoffMs, watch, type JobSpec, type LoopEvent} from '../src/watch.js';
+import {backoffMs, pollJob, type JobSpec, type LoopEvent} from '../src/watch.js';
 import {collect, FakeClock} from './helpers/fake-clock.js';
 
 const notFound: Outcome = {type: 'notFound', code: 1900, message: 'Upload not found', raw: {result: 1900, error: 'Upload not found'}};
@@ -36,7 +36,7 @@ async function run(spec: Partial<JobSpec>, answers: (Outcome | null)[], options:
   const controller = new AbortController();
   const source = scripted(clock, answers, options.latencyMs);
   if (options.abortAt !== undefined) void clock.sleep(options.abortAt).then(() => controller.abort(options.reason));
-  const events = await clock.run(collect(watch({...SPEC, ...spec}, {poll: source.poll, clock, random: () => 0.5, startedAt: 0, signal: controller.signal})));
+  const events = await clock.run(collect(pollJob({...SPEC, ...spec}, {poll: source.poll, clock, random: () => 0.5, startedAt: 0, signal: controller.signal})));
   return {events, polls: source.polls, clock, last: events.at(-1) as FinalEvent};
 }
 

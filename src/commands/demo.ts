@@ -4,7 +4,7 @@ import type {Env, StopSignal} from '../env.js';
 import {UsageError} from '../errors.js';
 import {ExitCode, SIGNAL_EXITS} from '../exit-codes.js';
 import {parseDurationOption, resolveWatchOptions, type RawOptions} from '../options.js';
-import {watchJobs} from './watch.js';
+import {runSession} from '../session.js';
 
 export interface DemoRawOptions extends RawOptions {
   duration?: string;
@@ -108,7 +108,7 @@ export async function demoCommand(raw: DemoRawOptions, env: Env): Promise<number
     // the demo's own emulator and token: the same resolver as the CLI, only host and token are given
     const resolved = await resolveWatchOptions({jobs}, {json: raw.json, quiet: raw.quiet, color: raw.color, host: emulator.url, auth: token, interval: `${intervalMs}ms`, stall: '30'}, env);
     const options = {...resolved, proxy: null}; // the demo's emulator is ours, on loopback: never through a proxy
-    const watching = watchJobs(options, env);
+    const watching = runSession(options, env);
 
     // The "user's script": starts a little after the watch, so the spinner shows first.
     const startDelayMs = Math.min(800, durationMs / 6);

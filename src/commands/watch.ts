@@ -1,64 +1,10 @@
-import {envValue, type Env} from '../env.js';
-import {ExitCode, SIGNAL_EXITS} from '../exit-codes.js';
+import type {Env} from '../env.js';
 import type {JobKind} from '../events.js';
-import {resolveWatchOptions, type RawOptions, type WatchOptions} from '../options.js';
-import {ndjsonRenderer} from '../render/ndjson.js';
-import {MIN_COLUMNS} from '../render/layout.js';
-import {plainRenderer} from '../render/plain.js';
-import {silentRenderer, type Renderer} from '../render/renderer.js';
-import {runWatch} from '../run.js';
-import type {Interruption} from '../watch.js';
-
-/**
- * `--json` -> NDJSON, `--quiet` -> nothing, a terminal on stderr (and not CI) -> spinner and bars,
- * otherwise plain lines. The terminal renderer is loaded only when used: ora, cli-progress and chalk
- * cost start-up time that `--json` and `--quiet` never pay.
- */
-async function selectRenderer(options: WatchOptions, env: Env): Promise<Renderer> {
-  if (options.output === 'json') return ndjsonRenderer(env.stdout, env.stderr);
-  if (options.output === 'quiet') return silentRenderer;
-  // a terminal narrower than a line (one that says 0 columns, as `script` gives a CI job) gets plain lines
-  if (env.stderr.isTTY && envValue(env.vars, 'CI') === undefined && env.vars.TERM !== 'dumb' && (env.stderr.columns ?? 80) >= MIN_COLUMNS) {
-    const {ttyRenderer} = await import('../render/tty.js');
-    return ttyRenderer(env.stderr, env.clock, {color: options.color, host: options.host.label, unicode: env.unicode, jobs: options.jobs, onSuspend: env.onSuspend});
-  }
-  return plainRenderer(env.stderr, env.clock, options.jobs);
-}
+import {resolveWatchOptions, type RawOptions} from '../options.js';
+import {runSession} from '../session.js';
 
 /** `upload`, `zip` and `extract`: argv's strings -> options -> the watch. */
-export async function startWatch(kind: JobKind, hashes: string[], raw: RawOptions, env: Env): Promise<number> {
-  return watchJobs(await resolveWatchOptions({jobs: hashes.map((hash) => ({kind, hash})), hashFileKind: kind}, raw, env), env);
+export async function watchCommand(kind: JobKind, hashes: string[], raw: RawOptions, env: Env): Promise<number> {
+  return runSession(await resolveWatchOptions({jobs: hashes.map((hash) => ({kind, hash})), hashFileKind: kind}, raw, env), env);
 }
 
-/**
- * Runs a watch with signals and the output's fate wired to one AbortController. SIGHUP, SIGINT and
- * SIGTERM end the jobs with 129/130/143; a second one ends the process at once. A closed or full
- * stdout ends them silently (exit 0 or 1).
- */
-export async function watchJobs(options: WatchOptions, env: Env): Promise<number> {
-  const controller = new AbortController();
-  const stop = (reason: Interruption): void => controller.abort(reason);
-  env.stdout.on?.('error', (error: NodeJS.ErrnoException) => {
-    // `| head -1`: the reader has what it wanted, stop quietly (exit 0); a full disk: exit 1 (main says why)
-    stop({exitCode: error.code === 'EPIPE' ? ExitCode.ok : ExitCode.bug, message: 'stdout cannot be written', silent: true});
-  });
-  if (options.output === 'human') {
-    // the display is on stderr: a full disk behind `2> log` fails the run too (exit 1; nowhere to say why)
-    env.stderr.on?.('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE') stop({exitCode: ExitCode.bug, message: 'stderr cannot be written', silent: true});
-    });
-  }
-  const renderer = await selectRenderer(options, env);
-  const removeSignals = env.onSignal((signal) => {
-    if (controller.signal.aborted) {
-      renderer.end(); // a second Ctrl-C: out at once, but never with the cursor hidden
-      env.exit(SIGNAL_EXITS[signal].exitCode);
-    }
-    stop(SIGNAL_EXITS[signal]);
-  });
-  try {
-    return await runWatch(options, env, renderer, controller.signal);
-  } finally {
-    removeSignals();
-  }
-}
