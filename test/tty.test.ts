@@ -249,6 +249,18 @@ describe.skipIf(!hasTmux)('in a real terminal', () => {
     expectTerminalRestored(tty.raw());
   });
 
+  it('--auth-file - on a terminal asks for the token on stderr and reads it without echo', async () => {
+    emulator.script('uploadprogress', 'h1', [finished]);
+    const tty = run(['upload', 'h1', '--auth-file', '-'], {PCLOUD_AUTH: ''});
+    await tty.waitFor(/paste the token for --auth-file \(not shown\), then Enter:/);
+    tty.keys('-l', AUTH);
+    tty.keys('Enter');
+    const end = await tty.waitFor(/EXIT=0/);
+    expect(end).not.toContain(AUTH);
+    expect(end).toMatch(/^✔ upload h1: done/m);
+    expect(emulator.requests[0]?.params.auth).toBe(AUTH);
+  });
+
   it('draws with ASCII on a terminal without Unicode (the Linux console)', async () => {
     emulator.script('uploadprogress', 'h1', [notFound, notFound, ...repeat(up(5), 10), finished]);
     emulator.script('uploadprogress', 'h2', [notFound]);
