@@ -95,14 +95,14 @@ describe('server falls back to the generic host', () => {
   it('when getapiserver names no machine', async () => {
     emulator.script('getapiserver', '*', [{json: {result: 0, api: [], binapi: []}}]);
     const result = await runMain(['server', '--host', emulator.url], {vars});
-    expect(result).toMatchObject({code: 0, stdout: `${emulator.host}\n`});
+    expect(result).toMatchObject({code: 0, stdout: `${emulator.url}\n`}); // with its http:// scheme: usable as --host as printed
     expect(result.stderr).toMatch(/warning: getapiserver on .* named no API server/);
   });
 
   it('when the nearest machine does not answer currentserver', async () => {
     emulator.script('getapiserver', '*', [{json: {result: 0, api: ['127.0.0.1:9'], binapi: []}}]);
     const result = await runMain(['server', '--host', emulator.url, '--request-timeout', '2s'], {vars});
-    expect(result).toMatchObject({code: 0, stdout: `${emulator.host}\n`});
+    expect(result).toMatchObject({code: 0, stdout: `${emulator.url}\n`}); // with its http:// scheme: usable as --host as printed
     expect(result.stderr).toMatch(/warning: currentserver on 127\.0\.0\.1:9 failed: .*; asking 127\.0\.0\.1:\d+ instead/);
   });
 });

@@ -74,7 +74,8 @@ export async function serverCommand(raw: RawOptions, env: Env): Promise<number> 
       current = await ask(await clientFor(machine), 'currentserver');
     }
     const pinned = namedHost(current.hostname, machine, 'currentserver');
-    env.stdout.write(json ? `${terminalSafeJson(current, mayHoldExactNumbers(current))}\n` : `${pinned.label}\n`);
+    // a plain-HTTP (loopback) host keeps its scheme: `--host 127.0.0.1:8080` alone would mean https
+    env.stdout.write(json ? `${terminalSafeJson(current, mayHoldExactNumbers(current))}\n` : `${pinned.protocol === 'http:' ? pinned.origin : pinned.label}\n`);
     return ExitCode.ok;
   } catch (error) {
     if (error instanceof ServerError) {
