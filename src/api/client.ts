@@ -322,6 +322,47 @@ async function resolveHost(options: ClientOptions): Promise<ResolvedAddress[]> {
  * Builds the pinned client: resolves the host once, then every request goes to those addresses.
  * Through a proxy, the pin is the host name: the proxy resolves it.
  */
+/** At most `size` holders at once; the others wait in order, and leave the line when their signal aborts. */
+class Slots {
+  #free: number;
+  readonly #waiting = new Set<(granted: boolean) => void>();
+
+  constructor(size: number) {
+    this.#free = size;
+  }
+
+  /** Resolves true once a slot is held, false if `signal` aborted first. */
+  acquire(signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted) return Promise.resolve(false);
+    if (this.#free > 0) {
+      this.#free -= 1;
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => {
+      const onAbort = (): void => {
+        this.#waiting.delete(grant);
+        resolve(false);
+      };
+      const grant = (granted: boolean): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(granted);
+      };
+      this.#waiting.add(grant);
+      signal?.addEventListener('abort', onAbort, {once: true});
+    });
+  }
+
+  release(): void {
+    const next = this.#waiting.values().next();
+    if (next.done) {
+      this.#free += 1;
+      return;
+    }
+    this.#waiting.delete(next.value);
+    next.value(true); // the slot passes straight to the next in line
+  }
+}
+
 export async function createClient(options: ClientOptions): Promise<ApiClient> {
   const {host} = options;
   const proxySetting = options.proxy === undefined ? proxyFor(host) : options.proxy;
@@ -332,6 +373,7 @@ export async function createClient(options: ClientOptions): Promise<ApiClient> {
   const credentials = options.credentials;
   const connection: Connection = {host, proxy: proxy?.host, requestTimeoutMs: options.requestTimeoutMs};
 
+  const slots = new Slots(Math.max(1, options.maxConnections));
   const send = async (url: string, body: string, signal: AbortSignal | undefined, retried: boolean): Promise<Outcome> => {
     try {
       const request = instance(url, {body, signal});
@@ -355,8 +397,15 @@ export async function createClient(options: ClientOptions): Promise<ApiClient> {
       if (credentials?.type === 'auth') form.set('auth', credentials.token);
       return form.toString();
     },
-    call(method, body, signal) {
-      return send(`${host.origin}/${method}`, body, signal, false);
+    async call(method, body, signal) {
+      // a request starts (and its --request-timeout with it) only when a connection is free: queued
+      // in the agent instead, thousands of jobs' requests timed out waiting and took sockets with them
+      if (!(await slots.acquire(signal))) return {type: 'transient', code: null, message: 'stopped before it was sent'};
+      try {
+        return await send(`${host.origin}/${method}`, body, signal, false);
+      } finally {
+        slots.release();
+      }
     },
     close() {
       agent.destroy();
