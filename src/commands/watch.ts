@@ -5,7 +5,6 @@ import {resolveWatchOptions, type RawOptions, type WatchOptions} from '../option
 import {ndjsonRenderer} from '../render/ndjson.js';
 import {plainRenderer} from '../render/plain.js';
 import {silentRenderer, type Renderer} from '../render/renderer.js';
-import {runWatch} from '../run.js';
 import type {Interruption} from '../watch.js';
 
 /**
@@ -41,7 +40,9 @@ export async function watchJobs(options: WatchOptions, env: Env): Promise<number
     stdoutClosed = true;
     stop({exitCode: ExitCode.ok, message: 'stdout was closed'});
   });
-  const renderer = await selectRenderer(options, env, () => stdoutClosed);
+  // run.ts brings the HTTP client (got, node:http, node:tls): loaded only here, after the options
+  // were accepted, so a usage error (no credentials, a bad hash) exits without paying for it
+  const [{runWatch}, renderer] = await Promise.all([import('../run.js'), selectRenderer(options, env, () => stdoutClosed)]);
   const removeSignals = env.onSignal((signal) => {
     if (controller.signal.aborted) {
       renderer.end(); // a second Ctrl-C: out at once, but never with the cursor hidden
