@@ -2,7 +2,8 @@
 // npm run bench: measures pcloud-progress side by side with what a user would run instead, on this
 // machine, in one run, and prints a table (figure, ours, baseline, ratio, target).
 // Not a test: nothing here fails a build. `node bench/run.js --tiny` runs every figure at a tiny size;
-// `--only start,cpu` runs only those.
+// `--only start,cpu` runs only those; `--node <path>` (or $BENCH_NODE) runs every measured program
+// (ours, `node -e 0`, the bare client) under that Node binary: the bench itself may run on another.
 import {spawn, spawnSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import {createServer} from 'node:http';
@@ -10,11 +11,25 @@ import {cpus, totalmem} from 'node:os';
 import {fileURLToPath} from 'node:url';
 
 const BIN = fileURLToPath(new URL('../bin/pcloud-progress.cjs', import.meta.url));
-const BARE = fileURLToPath(new URL('./bare-client.js', import.meta.url));
+const BARE = fileURLToPath(new URL('./bare-client.cjs', import.meta.url));
 const tiny = process.argv.includes('--tiny');
-// `--only cpu,memory`: just those figures (version, start, cpu, memory, exit, tty), to compare a change quickly
-const onlyAt = process.argv.indexOf('--only');
-const only = onlyAt === -1 ? null : new Set((process.argv[onlyAt + 1] ?? '').split(','));
+/** The value after a flag (`--only cpu`), or undefined. */
+const flagValue = (name) => {
+  const at = process.argv.indexOf(name);
+  return at === -1 ? undefined : process.argv[at + 1];
+};
+// `--only cpu,memory`: just those figures (version, usage, start, cpu, memory, exit, tty), to compare a change quickly
+const onlyValue = flagValue('--only');
+const only = onlyValue === undefined ? null : new Set(onlyValue.split(','));
+const NODE = flagValue('--node') ?? (process.env.BENCH_NODE || process.execPath);
+const NODE_VERSION = spawnSync(NODE, ['--version'], {encoding: 'utf8'}).stdout?.trim();
+if (!NODE_VERSION) throw new Error(`${NODE} --version printed nothing: is it a Node binary?`);
+// The measured programs run without NODE_EXTRA_CA_CERTS, as most users do: where it is set, Node 20
+// reads and parses that CA file at every start (~70 ms here, in `node -e 0` too), Node 22+ only
+// when TLS is first used. Nothing here speaks TLS.
+const CHILD_ENV = {...process.env};
+const extraCaCerts = CHILD_ENV.NODE_EXTRA_CA_CERTS !== undefined;
+delete CHILD_ENV.NODE_EXTRA_CA_CERTS;
 const runs = (figure) => only === null || only.has(figure);
 const SIZE = tiny ? {runs: 2, cpuRuns: 1, polls: 20, soak: 200, soakFirst: 20, ttySeconds: 2} : {runs: 15, cpuRuns: 7, polls: 1000, soak: 10_000, soakFirst: 1000, ttySeconds: 60};
 const TOKEN = 'bench-token';
@@ -49,7 +64,7 @@ function reset(state, finishAfter) {
 /** Runs a command and resolves with its stdout (async: the server in this process must keep answering). */
 function output(command, args, env = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'inherit']});
+    const child = spawn(command, args, {env: {...CHILD_ENV, ...env}, stdio: ['ignore', 'pipe', 'inherit']});
     let text = '';
     child.stdout.setEncoding('utf8').on('data', (chunk) => (text += chunk));
     child.on('error', reject);
@@ -71,15 +86,15 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-function wallMs(command, args, env = {}) {
+function wallMs(command, args, env = {}, expectedStatus = 0) {
   const started = performance.now();
-  const result = spawnSync(command, args, {env: {...process.env, ...env}, stdio: 'ignore'});
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}`);
+  const result = spawnSync(command, args, {env: {...CHILD_ENV, ...env}, stdio: 'ignore'});
+  if (result.status !== expectedStatus) throw new Error(`${command} ${args.join(' ')} exited ${result.status}`);
   return performance.now() - started;
 }
 
 function childRun(args, env = {}) {
-  const child = spawn(process.execPath, [BIN, ...args], {env: {...process.env, PCLOUD_AUTH: TOKEN, ...env}, stdio: ['ignore', 'ignore', 'ignore']});
+  const child = spawn(NODE, [BIN, ...args], {env: {...CHILD_ENV, PCLOUD_AUTH: TOKEN, ...env}, stdio: ['ignore', 'ignore', 'ignore']});
   const exited = new Promise((resolve) => child.on('exit', (code) => resolve({code, at: performance.now()})));
   return {child, exited};
 }
@@ -113,33 +128,54 @@ try {
     const version = [];
     const bare = [];
     for (let i = 0; i < SIZE.runs; i++) {
-      bare.push(wallMs(process.execPath, ['-e', '0']));
-      version.push(wallMs(process.execPath, [BIN, '--version']));
+      bare.push(wallMs(NODE, ['-e', '0']));
+      version.push(wallMs(NODE, [BIN, '--version']));
     }
     const nodeWall = median(bare);
     row('`--version` wall time (median)', median(version), nodeWall, ratioOf(median(version), nodeWall), '<= 1.3x', ' ms');
   }
+  if (runs('usage')) {
+    log('usage error');
+    // 2. a usage error (no credentials) against `--help`: both run commander and nothing else, so
+    // neither may load the HTTP client (test/loading.test.ts checks which modules load)
+    const usage = [];
+    const help = [];
+    for (let i = 0; i < SIZE.runs; i++) {
+      help.push(wallMs(NODE, [BIN, '--help']));
+      usage.push(wallMs(NODE, [BIN, 'upload', 'h'], {PCLOUD_AUTH: '', PCLOUD_ACCESS_TOKEN: ''}, 2));
+    }
+    row('usage error (no credentials) vs `--help` wall time (medians)', median(usage), median(help), ratioOf(median(usage), median(help)), '~1x: no HTTP client', ' ms');
+  }
   if (runs('start')) {
     log('first request');
-    // 2. process start -> first request at the server (--json), against `node -e 0`'s whole run,
-    // both started the same way and interleaved so noise hits both alike
+    // 3. process start -> first request at the server (--json), against `node -e 0`'s whole run and
+    // against a bare client's first request, which loads node:http and node:https as any pCloud
+    // client must (that is Node's cost, not ours); all started the same way and interleaved so
+    // noise hits them alike
     const firsts = [];
-    const bare = [];
+    const bareFirsts = [];
+    const nodeRuns = [];
     for (let i = 0; i < SIZE.runs; i++) {
+      const nodeStart = performance.now();
+      await new Promise((resolve) => spawn(NODE, ['-e', '0'], {env: CHILD_ENV, stdio: 'ignore'}).on('exit', resolve));
+      nodeRuns.push(performance.now() - nodeStart);
+      reset(state, 1);
       const bareStart = performance.now();
-      await new Promise((resolve) => spawn(process.execPath, ['-e', '0'], {stdio: 'ignore'}).on('exit', resolve));
-      bare.push(performance.now() - bareStart);
+      await new Promise((resolve) => spawn(NODE, [BARE, `${url}/uploadprogress`, '1', '--tls'], {env: CHILD_ENV, stdio: 'ignore'}).on('exit', resolve));
+      bareFirsts.push(state.firstRequestAt - bareStart);
       reset(state, 1);
       const started = performance.now();
       const {exited} = childRun(['upload', 'h', '--host', url, '--json']);
       await exited;
       firsts.push(state.firstRequestAt - started);
     }
-    row('start -> first request (--json, median)', median(firsts), median(bare), ratioOf(median(firsts), median(bare)), '<= 2.0x', ' ms');
+    const ours = median(firsts);
+    row('start -> first request (--json, median) vs `node -e 0`', ours, median(nodeRuns), ratioOf(ours, median(nodeRuns)), '', ' ms');
+    row('start -> first request vs a bare node:http+https client (medians)', ours, median(bareFirsts), ratioOf(ours, median(bareFirsts)), '<= 1.25x', ' ms');
   }
   if (runs('cpu')) {
     log('polls');
-    // 3. CPU to watch `polls` polls, against a curl|jq loop (once: it takes half a minute) and a
+    // 4. CPU to watch `polls` polls, against a curl|jq loop (once: it takes half a minute) and a
     // bare node:http client (interleaved with ours, median of cpuRuns: one run varies by 20% here)
     const ours = [];
     const bares = [];
@@ -147,11 +183,11 @@ try {
     let oursPolls = 0;
     for (let i = 0; i < SIZE.cpuRuns; i++) {
       reset(state, SIZE.polls);
-      ours.push(await shellCpuMs(`"${process.execPath}" "${BIN}" upload h --host ${url} --interval 1ms --quiet`, {PCLOUD_AUTH: TOKEN}));
+      ours.push(await shellCpuMs(`"${NODE}" "${BIN}" upload h --host ${url} --interval 1ms --quiet`, {PCLOUD_AUTH: TOKEN}));
       connections = Math.max(connections, state.connections);
       oursPolls = state.requests;
       reset(state, SIZE.polls);
-      bares.push(await shellCpuMs(`"${process.execPath}" "${BARE}" ${url}/uploadprogress ${SIZE.polls}`));
+      bares.push(await shellCpuMs(`"${NODE}" "${BARE}" ${url}/uploadprogress ${SIZE.polls}`));
     }
     const oursCpu = median(ours);
     const bareCpu = median(bares);
@@ -164,7 +200,7 @@ try {
   }
   if (runs('memory')) {
     log('memory');
-    // 4. memory over a long watch
+    // 5. memory over a long watch
     reset(state, SIZE.soak);
     const {child, exited} = childRun(['upload', 'h', '--host', url, '--interval', '1ms', '--quiet']);
     let rssAtFirst = NaN;
@@ -183,7 +219,7 @@ try {
   }
   if (runs('exit')) {
     log('exit');
-    // 5. done answer -> process exit
+    // 6. done answer -> process exit
     const exits = [];
     for (let i = 0; i < SIZE.runs; i++) {
       reset(state, 3);
@@ -195,10 +231,10 @@ try {
   }
   if (runs('tty')) {
     log('tty');
-    // 6. a TTY watch at the default interval, in a real pseudo-terminal (script(1)), sized: script
+    // 7. a TTY watch at the default interval, in a real pseudo-terminal (script(1)), sized: script
     // leaves it at 0x0 without a terminal of its own, and a 0-column terminal gets plain lines
     reset(state, Infinity);
-    const tty = spawn('script', ['-qfec', `stty cols 80 rows 24; exec "${process.execPath}" "${BIN}" upload h --host ${url}`, '/dev/null'], {env: {...process.env, PCLOUD_AUTH: TOKEN, TERM: 'xterm-256color', COLUMNS: '80', LINES: '24'}, stdio: ['pipe', 'ignore', 'ignore']});
+    const tty = spawn('script', ['-qfec', `stty cols 80 rows 24; exec "${NODE}" "${BIN}" upload h --host ${url}`, '/dev/null'], {env: {...CHILD_ENV, PCLOUD_AUTH: TOKEN, TERM: 'xterm-256color', COLUMNS: '80', LINES: '24'}, stdio: ['pipe', 'ignore', 'ignore']});
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const pid = Number((await output('pgrep', ['-f', '-n', `${BIN} upload h --host ${url}`])).trim());
     const cpuStart = procCpuMs(pid);
@@ -216,7 +252,15 @@ try {
 }
 
 const header = ['figure', 'ours', 'baseline', 'ratio', 'target'];
-console.log(`\nMachine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${tiny ? ' (tiny run)' : ''}\n`);
+console.log(`\nMachine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${NODE_VERSION}${tiny ? ' (tiny run)' : ''}${extraCaCerts ? ', NODE_EXTRA_CA_CERTS unset for the measured programs' : ''}\n`);
 console.log(`| ${header.join(' | ')} |`);
 console.log(`|${header.map(() => '---').join('|')}|`);
 for (const r of rows) console.log(`| ${header.map((h) => r[h]).join(' | ')} |`);
+
+// 8. many jobs at once (bench/scale.js): 1, 100, 1000 and 10 000 jobs against a loopback server
+// that counts connections; its own table. Not with --tiny (the test runs scale.js --tiny itself).
+if (runs('scale') && !tiny) {
+  log('scale (bench/scale.js, a few minutes)');
+  const scale = spawnSync(process.execPath, [fileURLToPath(new URL('./scale.js', import.meta.url)), '--node', NODE], {stdio: 'inherit'});
+  if (scale.status !== 0) process.exitCode = scale.status ?? 1;
+}

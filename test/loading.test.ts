@@ -29,9 +29,9 @@ interface Loaded {
 
 let runs = 0;
 /** Runs the built CLI and reports what it loaded. */
-async function loaded(args: string[]): Promise<Loaded> {
+async function loaded(args: string[], env: Record<string, string | undefined> = {}): Promise<Loaded> {
   const log = join(dir, `run${(runs += 1)}.json`);
-  const result = await runCli(args, {env: {NODE_OPTIONS: `--require=${join(dir, 'record.cjs')}`, PP_LOADING_LOG: log}});
+  const result = await runCli(args, {env: {...env, NODE_OPTIONS: `--require=${join(dir, 'record.cjs')}`, PP_LOADING_LOG: log}});
   const recorded = JSON.parse(readFileSync(log, 'utf8')) as {files: string[]; builtins: string[]};
   return {
     result,
@@ -71,6 +71,17 @@ describe('what each command loads', () => {
     expect(result.code).toBe(0);
     expect(files).toEqual(['pcloud-progress.cjs', 'cli.cjs']);
     for (const unused of ['http', 'child_process', 'fs/promises', 'readline']) expect(builtins).not.toContain(unused);
+  });
+
+  it('a usage error (no credentials, a bad hash) loads no HTTP client: no got, node:http or node:tls', async () => {
+    for (const [args, env] of [
+      [['upload', 'h1'], {PCLOUD_AUTH: undefined}],
+      [['zip', 'bad hash'], {}],
+    ] as const) {
+      const {result, builtins} = await loaded([...args], env);
+      expect(result.code, args.join(' ')).toBe(2);
+      for (const unused of ['http', 'https', 'tls', 'dns']) expect(builtins, `${args.join(' ')}: ${unused}`).not.toContain(unused);
+    }
   });
 
   it('--json starts got without its HTTP/2, cache and decompression parts, and no terminal display', async () => {
