@@ -102,13 +102,14 @@ describe('hostile servers', () => {
   });
 
   it('keeps the token out of every message, got errors included (connection refused)', async () => {
+    // refused for sure: the port of an emulator that listens on 127.0.0.1 only, asked on 127.0.0.2
+    // (a closed emulator's port could be taken by another test file's server meanwhile)
     const emulator = await emulatorWith();
     const port = emulator.port;
-    await emulator.close();
-    const result = await runCli(['upload', 'h1', '--host', `http://127.0.0.1:${port}`, '--interval', '20ms', '--timeout', '400ms', '--json']);
+    const result = await runCli(['upload', 'h1', '--host', `http://127.0.0.2:${port}`, '--interval', '20ms', '--timeout', '400ms', '--json']);
     expect(result.code).toBe(7);
     noLeak(result.stdout + result.stderr);
-    const human = await runCli(['upload', 'h1', '--host', `http://127.0.0.1:${port}`, '--interval', '20ms', '--timeout', '400ms']);
+    const human = await runCli(['upload', 'h1', '--host', `http://127.0.0.2:${port}`, '--interval', '20ms', '--timeout', '400ms']);
     expect(human.stderr).toMatch(/the connection was refused; retrying in/);
     noLeak(human.stderr);
   });
