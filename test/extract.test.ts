@@ -49,7 +49,7 @@ describe('extract', () => {
     expect(result.stderr).toMatch(/^extract x2: evil\.zip: Zip$/m);
     expect(result.stderr).toMatch(/^extract x2: a\/red\.txt \(5 B\)\.\.\. OK\.$/m);
     expect(result.stderr).not.toContain('\u001b');
-    expect(result.stderr).toMatch(/^extract x2: done: 5 B in .*, 1 file$/m);
+    expect(result.stderr).toMatch(/^extract x2: done: 5 B in .*, 1 entry$/m);
     expect(result.stderr).not.toMatch(/%/);
   });
 

@@ -245,7 +245,7 @@ describe.skipIf(!hasTmux)('in a real terminal', () => {
     expect(line).toMatch(/^extract x1 +4\.29 MiB +[\d.]+ \S+\/s +3 entries +photos\/IMG_41.*1500002 B\)\.\.\. OK\.$/); // the line cut in the middle to fit
     expect(line).not.toMatch(/%|█|░/);
     const end = await tty.waitFor(/EXIT=0/);
-    expect(end).toMatch(/^✔ extract x1: done: 8\.58 MiB in [\d.]+m?s.*, 6 files$/m);
+    expect(end).toMatch(/^✔ extract x1: done: 8\.58 MiB in [\d.]+m?s.*, 6 entries$/m);
     expectTerminalRestored(tty.raw());
   });
 

@@ -38,7 +38,16 @@ export function describeDone(e: StatusEvent, job: Pick<JobState<unknown>, 'first
     const activeSeconds = e.elapsed - first.elapsed;
     if (activeSeconds > 0 && e.bytes !== null && first.bytes !== null && e.bytes > first.bytes) line += `, ${formatRate((e.bytes - first.bytes) / activeSeconds)}`;
   }
-  const files = e.kind === 'zip' ? (e.totalFiles !== null ? `${e.totalFiles} files` : null) : e.files !== null ? `${e.files} ${e.files === 1 ? 'file' : 'files'}` : null;
+  const files =
+    e.kind === 'zip'
+      ? e.totalFiles !== null
+        ? `${e.totalFiles} files`
+        : null
+      : e.files === null
+        ? null
+        : e.kind === 'extract'
+          ? `${e.files} ${e.files === 1 ? 'entry' : 'entries'}` // an archive's entries: files and folders
+          : `${e.files} ${e.files === 1 ? 'file' : 'files'}`;
   if (files) line += `, ${files}`;
   if (!first) line += job.waitedToAppear ? ` (already finished when it appeared, after ${formatSeconds(e.elapsed)})` : ' (already finished when first polled)';
   // the record was gone before a poll saw `finished`: say so, it is why no final answer is shown
