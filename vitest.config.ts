@@ -8,7 +8,7 @@ import {BaseSequencer, type TestSpecification} from 'vitest/node';
  * first only once it has timings cached: a fresh clone (CI) has none and starts the largest files,
  * and these are not the largest.
  */
-const LONGEST_FIRST = ['test/install.test.ts', 'test/tty.test.ts', 'test/help.test.ts', 'test/package.test.ts', 'test/cli.test.ts'];
+const LONGEST_FIRST = ['test/install.test.ts', 'test/tty.test.ts', 'test/cli.test.ts', 'test/package.test.ts', 'test/help.test.ts'];
 
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
