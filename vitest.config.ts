@@ -1,4 +1,32 @@
+import {availableParallelism} from 'node:os';
 import {defineConfig} from 'vitest/config';
+import {BaseSequencer, type TestSpecification} from 'vitest/node';
+
+/**
+ * The files that take longest, longest first. Started first, they end while the short files fill
+ * the other workers; started last, the run waits for them alone. vitest's own order is longest
+ * first only once it has timings cached: a fresh clone (CI) has none and starts the largest files,
+ * and these are not the largest.
+ */
+const LONGEST_FIRST = ['test/install.test.ts', 'test/tty.test.ts', 'test/cli.test.ts', 'test/package.test.ts', 'test/help.test.ts'];
+
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (file: TestSpecification): number => {
+      const index = LONGEST_FIRST.findIndex((name) => file.moduleId.endsWith(`/${name}`));
+      return index === -1 ? LONGEST_FIRST.length : index;
+    };
+    // a stable sort: the rest keep vitest's order (failed first, then by cached duration or size)
+    return (await super.sort(files)).sort((a, b) => rank(a) - rank(b));
+  }
+}
+
+/**
+ * Test files at once: more than the cores. Most of a file's time is spent waiting on child
+ * processes (npm, tmux, the built CLI), servers on loopback and real-time demos, not on the CPU;
+ * vitest's default (cores - 1, one file at a time on 2 cores) leaves the CPU idle most of the run.
+ */
+const WORKERS = Math.max(4, availableParallelism());
 
 export default defineConfig({
   test: {
@@ -6,5 +34,7 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    maxWorkers: WORKERS,
+    sequence: {sequencer: LongestFirst},
   },
 });

@@ -7,9 +7,18 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {parseDuration} from '../src/duration.js';
 import {Emulator, type ScriptedAnswer} from '../src/emulator/index.js';
 import {ACCESS_TOKEN, AUTH, BIN, events, runCli, startCli} from './helpers/cli.js';
-import {runMain} from './helpers/in-process.js';
+import {runMain, type InProcessRun} from './helpers/in-process.js';
 
 const execFileAsync = promisify(execFile);
+
+/**
+ * The program in this process (main(argv, env)), with the variables runCli gives a child: the test
+ * token unless `env` says otherwise, nothing of the developer's. For what needs no process of its
+ * own; a child stays for signals, pipes, stdin, process warnings and the bin's own --version.
+ */
+function runInProcess(args: string[], options: {env?: Record<string, string | undefined>} = {}): Promise<InProcessRun> {
+  return runMain(args, {vars: {PCLOUD_AUTH: AUTH, ...options.env}});
+}
 
 let emulator: Emulator;
 beforeEach(async () => {
@@ -41,7 +50,7 @@ function expectNoLeak(result: {stdout: string; stderr: string}, token = AUTH): v
 describe('watching an upload', () => {
   it('prints NDJSON events from waiting to done over one connection, the token only in the form body', async () => {
     emulator.script('uploadprogress', 'h1', [notFound, notFound, up(0), up(500, 1000, {currentfile: 'b.bin'}), finished()]);
-    const result = await runCli([...watchArgs('upload', 'h1'), '--json']);
+    const result = await runInProcess([...watchArgs('upload', 'h1'), '--json']);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const lines = events(result.stdout);
@@ -63,7 +72,7 @@ describe('watching an upload', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pp-'));
     writeFileSync(join(dir, 'token'), `${ACCESS_TOKEN}\n`, {mode: 0o600});
     emulator.script('uploadprogress', 'h1', [finished()]);
-    const result = await runCli([...watchArgs('upload', 'h1'), '--access-token-file', join(dir, 'token'), '--json'], {env: {PCLOUD_AUTH: undefined}});
+    const result = await runInProcess([...watchArgs('upload', 'h1'), '--access-token-file', join(dir, 'token'), '--json'], {env: {PCLOUD_AUTH: undefined}});
     expect(result.code).toBe(0);
     expect(emulator.requests[0]?.headers.authorization).toBe(`Bearer ${ACCESS_TOKEN}`);
     expect(emulator.requests[0]?.params).toEqual({progresshash: 'h1'});
@@ -90,7 +99,7 @@ describe('watching an upload', () => {
 
   it('strips control characters from server text in human output', async () => {
     emulator.script('uploadprogress', 'h1', [up(1, 1000, {currentfile: 'evil\u001b]0;owned\u0007\u001b[2J\u202e.bin'}), Emulator.error(2000, 'Log\u001b[31m in failed.')]);
-    const result = await runCli(watchArgs('upload', 'h1'));
+    const result = await runInProcess(watchArgs('upload', 'h1'));
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('now "evil.bin"');
     expect(result.stderr).toContain('Log in failed.');
@@ -99,7 +108,7 @@ describe('watching an upload', () => {
 
   it('watches a zip to files == totalfiles', async () => {
     emulator.script('savezipprogress', 'z1', [Emulator.error(1901), Emulator.zipAnswer({files: 1, totalfiles: 3, bytes: 10, totalbytes: 40}), Emulator.zipAnswer({files: 3, totalfiles: 3, bytes: 40, totalbytes: 40})]);
-    const result = await runCli([...watchArgs('zip', 'z1'), '--json']);
+    const result = await runInProcess([...watchArgs('zip', 'z1'), '--json']);
     expect(result.code).toBe(0);
     expect(events(result.stdout).map((e) => [e.event, e.percent, e.files, e.totalFiles])).toEqual([
       ['waiting', null, null, null],
@@ -113,7 +122,7 @@ describe('watching an upload', () => {
     emulator.script('uploadprogress', 'a', [up(1), up(2), finished()]);
     emulator.script('uploadprogress', 'b', [notFound]);
     emulator.script('uploadprogress', 'c', [up(5), finished()]);
-    const result = await runCli([...watchArgs('upload', 'a', 'b', 'c'), '--wait', '100ms', '--json']);
+    const result = await runInProcess([...watchArgs('upload', 'a', 'b', 'c'), '--wait', '100ms', '--json']);
     expect(result.code).toBe(4);
     const last = new Map(events(result.stdout).map((e) => [e.hash, e]));
     expect([...last.entries()].map(([hash, e]) => [hash, e.event, e.exitCode])).toEqual(
@@ -148,7 +157,7 @@ describe('the failure table', () => {
     ['HTTP 404', 6, {status: 404, body: 'nope'} as ScriptedAnswer, /HTTP 404/],
   ])('%s: fails at once with exit %d and one request', async (_name, code, answer, message) => {
     emulator.script('uploadprogress', 'h1', [answer]);
-    const result = await runCli([...watchArgs('upload', 'h1'), '--json']);
+    const result = await runInProcess([...watchArgs('upload', 'h1'), '--json']);
     expect(result.code).toBe(code);
     expect(emulator.requests).toHaveLength(1);
     const last = events(result.stdout).at(-1);
@@ -172,7 +181,7 @@ describe('the failure table', () => {
     ['a request hung past --request-timeout', {hang: true} as ScriptedAnswer],
   ])('%s: retried, then the watch goes on to done', async (_name, fault) => {
     emulator.script('uploadprogress', 'h1', [up(1), fault, fault, up(2), finished()]);
-    const result = await runCli([...watchArgs('upload', 'h1'), '--request-timeout', '200ms']);
+    const result = await runInProcess([...watchArgs('upload', 'h1'), '--request-timeout', '200ms']);
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/retrying in/);
     expect(result.stderr).toMatch(/done: 100%/);
@@ -182,7 +191,7 @@ describe('the failure table', () => {
 
   it('a job never found ends with exit 4 after --wait', async () => {
     emulator.script('uploadprogress', '*', [notFound]);
-    const result = await runCli([...watchArgs('upload', 'h1'), '--wait', '150ms']);
+    const result = await runInProcess([...watchArgs('upload', 'h1'), '--wait', '150ms']);
     expect(result.code).toBe(4);
     // at least --wait; how much more depends on the machine's load, so only the floor is checked
     expect(durationIn(result.stderr, /upload h1: error: upload not found after waiting ([\d.]+m?s)\b/)).toBeGreaterThanOrEqual(150);
@@ -191,20 +200,20 @@ describe('the failure table', () => {
   it('a specific host gets the plain hint when the upload stays not found', async () => {
     // the generic-host hint (`pcloud-progress server`) needs api.pcloud.com itself: see watch.test.ts
     emulator.script('uploadprogress', '*', [notFound]);
-    const result = await runCli([...watchArgs('upload', 'h1'), '--wait', '0']);
+    const result = await runInProcess([...watchArgs('upload', 'h1'), '--wait', '0']);
     expect(result.stderr).toMatch(/check the progresshash/);
   });
 
   it('--timeout ends a watch that never finishes with exit 7', async () => {
     emulator.script('uploadprogress', 'h1', [up(1)]);
-    const result = await runCli([...watchArgs('upload', 'h1'), '--timeout', '300ms', '--json']);
+    const result = await runInProcess([...watchArgs('upload', 'h1'), '--timeout', '300ms', '--json']);
     expect(result.code).toBe(7);
     expect(events(result.stdout).at(-1)).toMatchObject({event: 'error', exitCode: 7, message: 'timed out after 300ms'});
   });
 
   it('--stall ends a watch whose numbers stopped moving with exit 7', async () => {
     emulator.script('uploadprogress', 'h1', [up(1), up(2), up(3), up(3)]);
-    const result = await runCli([...watchArgs('upload', 'h1'), '--stall', '200ms']);
+    const result = await runInProcess([...watchArgs('upload', 'h1'), '--stall', '200ms']);
     expect(result.code).toBe(7);
     expect(durationIn(result.stderr, /stalled: nothing moved for ([\d.]+m?s)\b/)).toBeGreaterThanOrEqual(200);
   });
@@ -277,7 +286,7 @@ describe('bad input: one line, exit 2, no request', () => {
   });
 
   it('no credentials: exit 2 before any request', async () => {
-    const result = await runCli(watchArgs('upload', 'h1'), {env: {PCLOUD_AUTH: '', PCLOUD_ACCESS_TOKEN: ''}});
+    const result = await runInProcess(watchArgs('upload', 'h1'), {env: {PCLOUD_AUTH: '', PCLOUD_ACCESS_TOKEN: ''}});
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/no credentials/);
     expect(emulator.requests).toHaveLength(0);
@@ -286,7 +295,7 @@ describe('bad input: one line, exit 2, no request', () => {
   it('an empty token file is a usage error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pp-'));
     writeFileSync(join(dir, 'empty'), '\n');
-    const result = await runCli([...watchArgs('upload', 'h1'), '--auth-file', join(dir, 'empty')]);
+    const result = await runInProcess([...watchArgs('upload', 'h1'), '--auth-file', join(dir, 'empty')]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/is empty/);
     expect(emulator.requests).toHaveLength(0);
@@ -294,7 +303,7 @@ describe('bad input: one line, exit 2, no request', () => {
 
   it('a hash starting with - goes after --', async () => {
     emulator.script('uploadprogress', '-dash', [finished()]);
-    const result = await runCli(['upload', '--host', emulator.url, '--quiet', '--', '-dash']);
+    const result = await runInProcess(['upload', '--host', emulator.url, '--quiet', '--', '-dash']);
     expect(result.code).toBe(0);
     expect(emulator.requests[0]?.params.progresshash).toBe('-dash');
   });
@@ -311,7 +320,7 @@ describe('bad input: one line, exit 2, no request', () => {
 
 describe('a host that does not resolve', () => {
   it('ends every job with an error event (exit 6), elapsed in whole milliseconds', async () => {
-    const result = await runCli(['upload', 'a', 'b', '--host', 'nowhere.invalid', '--json']);
+    const result = await runInProcess(['upload', 'a', 'b', '--host', 'nowhere.invalid', '--json']);
     expect(result.code).toBe(6);
     const lines = events(result.stdout);
     expect(lines.map((e) => [e.event, e.hash, e.exitCode])).toEqual([
@@ -325,14 +334,14 @@ describe('a host that does not resolve', () => {
 
 describe('server', () => {
   it('prints the hostname currentserver names on the machine getapiserver picked', async () => {
-    const result = await runCli(['server', '--host', emulator.url]);
+    const result = await runInProcess(['server', '--host', emulator.url]);
     expect(result).toMatchObject({code: 0, stderr: ''});
     expect(result.stdout).toBe(`${emulator.url}\n`); // http:// kept for a loopback emulator: usable as --host as printed
     expect(emulator.requests.map((r) => r.path)).toEqual(['/getapiserver', '/currentserver']);
   });
 
   it('--json prints the currentserver answer as one object', async () => {
-    const result = await runCli(['server', '--host', emulator.url, '--json']);
+    const result = await runInProcess(['server', '--host', emulator.url, '--json']);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({result: 0, hostname: new URL(emulator.url).host});
   });
@@ -360,7 +369,7 @@ describe('demo', () => {
   });
 
   it('watches a real upload, a remote upload, a zip and an extraction on the built-in emulator to the end (short mode)', async () => {
-    const result = await runCli(['demo', '--duration', '400ms', '--interval', '20ms', '--json'], {env: {PCLOUD_AUTH: undefined}});
+    const result = await runInProcess(['demo', '--duration', '400ms', '--interval', '20ms', '--json'], {env: {PCLOUD_AUTH: undefined}});
     expect(result.code).toBe(0);
     const lines = events(result.stdout);
     const done = lines.filter((e) => e.event === 'done');

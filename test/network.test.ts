@@ -13,6 +13,8 @@ import {TRIMMED_MESSAGE_PREFIX} from '../src/api/trimmed.js';
 import {Emulator, type EmulatorOptions, type ScriptedAnswer} from '../src/emulator/index.js';
 import {parseHost} from '../src/host.js';
 import {AUTH, events, runCli} from './helpers/cli.js';
+import {FakeClock} from './helpers/fake-clock.js';
+import {runMain} from './helpers/in-process.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -52,6 +54,17 @@ async function closedPort(): Promise<number> {
 const finished = Emulator.uploadAnswer({uploaded: 100, total: 100, finished: true, files: [{fileid: 1}]});
 const up = (uploaded: number): ScriptedAnswer => Emulator.uploadAnswer({uploaded, total: 100});
 const retryLines = (stderr: string): string[] => stderr.split('\n').filter((line) => /retrying in/.test(line));
+
+/**
+ * The CLI in this process on a fake clock of its own: the contract's waits (a 10 s rate-limit
+ * floor, the 10 s first-contact window, a Retry-After) pass at once, while every request still goes
+ * over real HTTP to a real server. The proxy variables in `vars` are what the client reads.
+ */
+async function runOnFakeClock(args: string[], vars: Record<string, string> = {}): Promise<{code: number; stdout: string; stderr: string; clock: FakeClock}> {
+  const clock = new FakeClock();
+  const result = await runMain(args, {vars: {PCLOUD_AUTH: AUTH, ...vars}, clock});
+  return {...result, clock};
+}
 
 describe('through a proxy (HTTPS_PROXY / HTTP_PROXY, minus NO_PROXY)', () => {
   const PROXY_USER = 'proxy-user';
@@ -130,12 +143,13 @@ describe('through a proxy (HTTPS_PROXY / HTTP_PROXY, minus NO_PROXY)', () => {
 
   it('a proxy that refuses connections fails fast, naming its host:port but never its URL', async () => {
     const port = await closedPort();
-    const result = await runCli(['upload', 'h1', '--host', 'http://127.0.0.1:9'], {env: {HTTP_PROXY: `http://${PROXY_USER}:${PROXY_PASSWORD}@127.0.0.1:${port}`}});
+    // in-process: the client's retries wait out the first-contact window on a fake clock
+    const result = await runOnFakeClock(['upload', 'h1', '--host', 'http://127.0.0.1:9'], {HTTP_PROXY: `http://${PROXY_USER}:${PROXY_PASSWORD}@127.0.0.1:${port}`});
     expect(result.code).toBe(6);
     expect(result.stderr).toMatch(new RegExp(`gave up after \\d+ tries in [\\d.]+s: the proxy refused the connection; nothing listens on 127\\.0\\.0\\.1:${port}: check HTTP_PROXY`));
     expect(result.stderr).not.toContain(PROXY_PASSWORD);
     expect(result.stderr).not.toContain(PROXY_USER);
-  }, 20_000);
+  });
 
   it('an unsupported proxy scheme is a usage error that does not quote the URL', async () => {
     const result = await runCli(['upload', 'h1', '--host', 'http://127.0.0.1:9'], {env: {HTTP_PROXY: `socks5://${PROXY_USER}:${PROXY_PASSWORD}@127.0.0.1:1080`}});
@@ -280,10 +294,11 @@ describe('HTTP 429 with Retry-After', () => {
   it('waits as many seconds as the server asked', async () => {
     const emulator = await emulatorWith();
     emulator.script('uploadprogress', 'h1', [up(1), {status: 429, body: '', headers: {'retry-after': '2'}}, finished]);
-    const result = await runCli(['upload', 'h1', '--host', emulator.url, '--interval', '5ms']);
+    const result = await runOnFakeClock(['upload', 'h1', '--host', emulator.url, '--interval', '5ms']);
     expect(result.code).toBe(0);
     // our own backoff from a 5 ms interval would say a few ms
     expect(retryLines(result.stderr)).toEqual(['upload h1: server error (HTTP 429); retrying in 2s']);
+    expect(result.clock.sleeps).toContain(2000); // and waited so long
   });
 
   it('takes an HTTP date, counted from the answer’s own Date', async () => {
@@ -291,9 +306,10 @@ describe('HTTP 429 with Retry-After', () => {
     const headers = {date: new Date(date).toUTCString(), 'retry-after': new Date(date + 3000).toUTCString()};
     const emulator = await emulatorWith();
     emulator.script('uploadprogress', 'h1', [up(1), {status: 429, body: '', headers}, finished]);
-    const result = await runCli(['upload', 'h1', '--host', emulator.url, '--interval', '5ms']);
+    const result = await runOnFakeClock(['upload', 'h1', '--host', emulator.url, '--interval', '5ms']);
     expect(result.code).toBe(0);
     expect(retryLines(result.stderr)).toEqual(['upload h1: server error (HTTP 429); retrying in 3s']);
+    expect(result.clock.sleeps).toContain(3000);
   });
 
   it('parses Retry-After: seconds, a date, or nothing usable', () => {
@@ -311,13 +327,14 @@ describe('pCloud rate limits over HTTP', () => {
   it('4010 is waited out (at least 10 s) and the watch goes on to done', async () => {
     const emulator = await emulatorWith();
     emulator.script('uploadprogress', 'h1', [up(1), Emulator.error(4010, 'Too many requests from your IP address in quick succession.'), finished]);
-    const result = await runCli(['upload', 'h1', '--host', emulator.url, '--interval', '5ms']);
+    const result = await runOnFakeClock(['upload', 'h1', '--host', emulator.url, '--interval', '5ms']);
     expect(result.code).toBe(0);
     const [line, ...more] = retryLines(result.stderr);
     expect(more).toEqual([]);
     expect(line).toMatch(/rate limited: Too many requests from your IP address in quick succession\. \(pCloud 4010\); retrying in (1[0-2](\.\d)?s)$/);
+    expect(Math.max(...result.clock.sleeps)).toBeGreaterThanOrEqual(10_000); // the wait itself, not only its announcement
     expect(emulator.requests).toHaveLength(3);
-  }, 25_000);
+  });
 });
 
 describe('first contact: a wrong host or port', () => {
@@ -326,7 +343,7 @@ describe('first contact: a wrong host or port', () => {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=127.0.0.1'], {stdio: 'ignore'});
   });
 
-  // three runs of about 10 s each: at once, so the file stays short
+  // in-process, each on a fake clock of its own: the 10 s window passes at once, the tries are real
   it('refused, TLS to plain HTTP, plain HTTP to TLS: exit 6 long before the 60 s window, naming host:port, with a hint', async () => {
     const refusedPort = await closedPort();
     const plain = await emulatorWith();
@@ -334,10 +351,10 @@ describe('first contact: a wrong host or port', () => {
     // a TLS server of another make: it answers plain HTTP with a TLS alert record, then hangs up
     const alerting = await listen(createNetServer((socket) => socket.once('data', () => socket.end(Buffer.from([0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46])))));
     const [refused, tlsToPlain, plainToTls, plainToAlert] = await Promise.all([
-      runCli(['upload', 'h1', '--host', `http://127.0.0.1:${refusedPort}`]),
-      runCli(['upload', 'h1', '--host', `127.0.0.1:${plain.port}`, '--json']),
-      runCli(['upload', 'h1', '--host', `http://127.0.0.1:${tls.port}`]),
-      runCli(['upload', 'h1', '--host', `http://127.0.0.1:${alerting.port}`]),
+      runOnFakeClock(['upload', 'h1', '--host', `http://127.0.0.1:${refusedPort}`]),
+      runOnFakeClock(['upload', 'h1', '--host', `127.0.0.1:${plain.port}`, '--json']),
+      runOnFakeClock(['upload', 'h1', '--host', `http://127.0.0.1:${tls.port}`]),
+      runOnFakeClock(['upload', 'h1', '--host', `http://127.0.0.1:${alerting.port}`]),
     ]);
     expect(refused.code).toBe(6);
     expect(refused.stderr).toMatch(new RegExp(`error: gave up after \\d tries in [\\d.]+s: the connection was refused; nothing listens on 127\\.0\\.0\\.1:${refusedPort}: check the host and port`));
@@ -351,7 +368,7 @@ describe('first contact: a wrong host or port', () => {
     expect(plainToAlert.stderr).toMatch(new RegExp(`the answer is not HTTP \\(HPE_\\w+\\); 127\\.0\\.0\\.1:${alerting.port} may speak TLS: try https://`));
     // a few quick tries, not a minute of them
     for (const result of [refused, plainToTls, plainToAlert]) expect(retryLines(result.stderr).length).toBeLessThanOrEqual(5);
-  }, 25_000);
+  });
 });
 
 describe('a part of got left out of the build', () => {
