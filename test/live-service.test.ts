@@ -22,7 +22,7 @@ const args = (kind: string, ...rest: string[]): string[] => [kind, ...rest, '--h
 
 describe('remote uploads (downloadfile), fetched for real by the emulator', () => {
   it('shows bytes and percent as the URLs download, never a URL query, and ends with exit 8 naming the failed URL', async () => {
-    files = await FileServer.start({files: {'/big.iso': {size: 600_000, bytesPerSecond: 1_000_000}, '/small.txt': {size: 20_000}}});
+    files = await FileServer.start({files: {'/big.iso': {size: 600_000, bytesPerSecond: 300_000}, '/small.txt': {size: 20_000}}}); // 2 s: polled many times even on a loaded machine
     const urls = [`${files.url}/big.iso?X-Amz-Signature=s3cr3t`, `${files.url}/small.txt`, `${files.url}/gone.bin?token=s3cr3t`];
     const started = call(emulator.url, 'downloadfile', {auth: AUTH, progresshash: 'r1', url: urls.join(' '), folderid: '0'});
     const [json, plain] = await Promise.all([runMain([...args('upload', 'r1'), '--json'], {vars}), runMain(args('upload', 'r1'), {vars})]);

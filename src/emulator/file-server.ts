@@ -123,15 +123,18 @@ export class FileServer {
     const cut = file.failAfterBytes !== undefined && file.failAfterBytes < file.size;
     let left = cut ? (file.failAfterBytes as number) : file.size;
     const rate = file.bytesPerSecond ?? 0;
-    const sliceBytes = rate > 0 ? Math.max(1, Math.round((rate * THROTTLE_TICK_MS) / 1000)) : Infinity;
+    const started = performance.now();
+    let sent = 0;
     const step = (): void => {
       if (res.destroyed) return;
-      let budget = sliceBytes;
+      // by the clock, not by the tick: what a full socket or a late timer held back is caught up
+      let budget = rate > 0 ? Math.round((rate * (performance.now() - started)) / 1000) - sent : Infinity;
       let flushed = true;
       while (left > 0 && budget > 0 && flushed) {
         const bytes = Math.min(left, budget, CHUNK_BYTES);
         left -= bytes;
         budget -= bytes;
+        sent += bytes;
         flushed = res.write(PATTERN.subarray(0, bytes));
       }
       if (left === 0) {
@@ -140,10 +143,9 @@ export class FileServer {
         else res.end();
         return;
       }
-      // a full socket buffer waits for drain; a throttled file then also waits for its next tick
-      const next = rate > 0 ? (): void => this.#later(THROTTLE_TICK_MS, step) : step;
-      if (flushed) next();
-      else res.once('drain', next);
+      // a full socket buffer waits for drain; a throttled file that is on schedule waits for its next tick
+      if (!flushed) res.once('drain', step);
+      else this.#later(THROTTLE_TICK_MS, step);
     };
     step();
   }
