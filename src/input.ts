@@ -9,6 +9,22 @@ export const MAX_TOKEN_LENGTH = 1024;
 /** A file or pipe that sends no line by then (a FIFO nobody writes to) is given up on. */
 export const TOKEN_READ_TIMEOUT_MS = 10_000;
 
+/** How a message names an input given to `--option`: `standard input` for `-`, else the file. */
+export function inputName(path: string, option: string): string {
+  return path === '-' ? 'standard input' : `the file given to --${option}`;
+}
+
+/** The stream of an input given to `--option` (`-` = stdin), at most `maxBytes` of a file; a usage error if it cannot be opened. */
+export async function openInput(path: string, option: string, env: Pick<Env, 'stdin' | 'openRead'>, maxBytes: number): Promise<NodeJS.ReadableStream> {
+  if (path === '-') return env.stdin;
+  try {
+    return await env.openRead(path, maxBytes);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read ${inputName(path, option)}${code ? ` (${code})` : ''}`);
+  }
+}
+
 /** What a token may hold: printable ASCII, no spaces (a header and a form field both carry it as is). */
 const TOKEN = /^[\x21-\x7e]+$/;
 

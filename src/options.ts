@@ -2,7 +2,7 @@ import type {Env} from './env.js';
 import {envValue} from './env.js';
 import {UsageError} from './errors.js';
 import {parseDuration} from './duration.js';
-import {checkToken, MAX_TOKEN_FILE_BYTES, promptToken, readAll, readFirstLine, TOKEN_READ_TIMEOUT_MS} from './input.js';
+import {checkToken, inputName, MAX_TOKEN_FILE_BYTES, openInput, promptToken, readAll, readFirstLine, TOKEN_READ_TIMEOUT_MS} from './input.js';
 import {DEFAULT_HOSTS, isLoopback, parseHost, type Host} from './host.js';
 import type {JobKind} from './events.js';
 
@@ -108,15 +108,9 @@ export function resolveConnection(raw: RawOptions, env: Env): ConnectionOptions 
 
 /** A token from a file, or from stdin with `-`: the first line only, a few KiB at the most, never waited on forever. */
 async function readTokenFile(option: string, path: string, env: Env, waitMs: number): Promise<string> {
-  const where = path === '-' ? 'standard input' : `the file given to --${option}`;
+  const where = inputName(path, option);
   if (path === '-' && (env.stdin as {isTTY?: boolean}).isTTY) return checkToken(await promptToken(env, `--${option}`), where);
-  let stream: NodeJS.ReadableStream;
-  try {
-    stream = path === '-' ? env.stdin : await env.openRead(path, MAX_TOKEN_FILE_BYTES);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${where}${code ? ` (${code})` : ''}`);
-  }
+  const stream = await openInput(path, option, env, MAX_TOKEN_FILE_BYTES);
   const token = checkToken(await readFirstLine(stream, where, waitMs, env.clock), where);
   const mode = path === '-' ? undefined : await env.fileMode(path);
   // Windows makes modes up (0o666 for any writable file): there the warning would fire on every run
@@ -155,14 +149,8 @@ export function colorAllowed(raw: RawOptions, env: Env): boolean {
 
 /** The hashes of --hash-file: one a line; blank lines and `#` comments are skipped. */
 async function readHashFile(path: string, env: Env, waitMs: number): Promise<string[]> {
-  const where = path === '-' ? 'standard input' : 'the file given to --hash-file';
-  let stream: NodeJS.ReadableStream;
-  try {
-    stream = path === '-' ? env.stdin : await env.openRead(path, MAX_HASH_FILE_BYTES);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${where}${code ? ` (${code})` : ''}`);
-  }
+  const where = inputName(path, 'hash-file');
+  const stream = await openInput(path, 'hash-file', env, MAX_HASH_FILE_BYTES);
   const text = await readAll(stream, where, MAX_HASH_FILE_BYTES, waitMs, env.clock);
   return text
     .split(/\r?\n/)

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import type {StatusEvent} from '../src/events.js';
+import {statusEvent} from './helpers/events.js';
 import {formatEta} from '../src/format.js';
 import {describeDone} from '../src/render/describe.js';
 import {JobStates} from '../src/render/job-state.js';
@@ -10,23 +11,7 @@ import {FakeClock} from './helpers/fake-clock.js';
 const MiB = 1024 * 1024;
 
 function event(fields: Record<string, unknown>): StatusEvent {
-  return {
-    event: 'progress',
-    kind: 'upload',
-    hash: 'h1',
-    host: 'api7.pcloud.com',
-    elapsed: 1,
-    bytes: null,
-    totalBytes: null,
-    files: null,
-    totalFiles: null,
-    percent: null,
-    rate: null,
-    eta: null,
-    currentFile: null,
-    raw: null,
-    ...fields,
-  } as StatusEvent;
+  return statusEvent({elapsed: 1, ...fields});
 }
 
 const moving = (fields: Partial<StatusEvent> = {}): StatusEvent =>

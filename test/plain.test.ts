@@ -1,28 +1,13 @@
 import {describe, expect, it} from 'vitest';
 import type {StatusEvent} from '../src/events.js';
+import {statusEvent} from './helpers/events.js';
 import {plainRenderer} from '../src/render/plain.js';
 import {FakeClock} from './helpers/fake-clock.js';
 
 const MiB = 1024 * 1024;
 
 function event(fields: Record<string, unknown>): StatusEvent {
-  return {
-    event: 'progress',
-    kind: 'upload',
-    hash: 'h1',
-    host: 'api7.pcloud.com',
-    elapsed: 0,
-    bytes: null,
-    totalBytes: null,
-    files: null,
-    totalFiles: null,
-    percent: null,
-    rate: null,
-    eta: null,
-    currentFile: null,
-    raw: null,
-    ...fields,
-  } as StatusEvent;
+  return statusEvent({elapsed: 0, ...fields});
 }
 
 /** A plain renderer writing into an array of lines, on a clock the test moves. */
