@@ -87,31 +87,34 @@ export type StatusFields = ProgressNumbers & Pick<StatusBase, 'rate' | 'eta' | '
 
 /** The one place events are built: every event of one job shares kind, hash and host. */
 export function eventFactory(job: Pick<EventBase, 'kind' | 'hash' | 'host'>) {
-  const base = (elapsed: number): EventBase => ({kind: job.kind, hash: job.hash, host: job.host, elapsed});
-  const status = (elapsed: number, fields: StatusFields): Omit<StatusBase, never> => ({
-    ...base(elapsed),
-    bytes: fields.bytes,
-    totalBytes: fields.totalBytes,
-    files: fields.files,
-    totalFiles: fields.totalFiles,
-    percent: fields.percent,
-    rate: fields.rate,
-    eta: fields.eta,
-    currentFile: fields.currentFile,
-    raw: fields.raw,
+  // one object literal per event, no spreads: a progress event is built on every poll that moved
+  const status = <E extends StatusEvent['event']>(event: E, elapsed: number, f: StatusFields) => ({
+    event,
+    kind: job.kind,
+    hash: job.hash,
+    host: job.host,
+    elapsed,
+    bytes: f.bytes,
+    totalBytes: f.totalBytes,
+    files: f.files,
+    totalFiles: f.totalFiles,
+    percent: f.percent,
+    rate: f.rate,
+    eta: f.eta,
+    currentFile: f.currentFile,
+    raw: f.raw,
   });
   return {
-    waiting: (elapsed: number, fields: StatusFields): WaitingEvent => ({event: 'waiting', ...status(elapsed, fields)}),
-    progress: (elapsed: number, fields: StatusFields): ProgressEvent => ({event: 'progress', ...status(elapsed, fields)}),
-    done: (elapsed: number, fields: StatusFields, message?: string): DoneEvent => ({event: 'done', ...status(elapsed, fields), ...(message === undefined ? {} : {message})}),
+    waiting: (elapsed: number, fields: StatusFields): WaitingEvent => status('waiting', elapsed, fields),
+    progress: (elapsed: number, fields: StatusFields): ProgressEvent => status('progress', elapsed, fields),
+    done: (elapsed: number, fields: StatusFields, message?: string): DoneEvent => (message === undefined ? status('done', elapsed, fields) : {...status('done', elapsed, fields), message}),
     error: (elapsed: number, fields: StatusFields, error: {code: number | null; message: string; exitCode: number}): ErrorEvent => ({
-      event: 'error',
-      ...status(elapsed, fields),
+      ...status('error', elapsed, fields),
       code: error.code,
       message: error.message,
       exitCode: error.exitCode,
     }),
-    output: (elapsed: number, lines: string[]): OutputEvent => ({event: 'output', ...base(elapsed), lines}),
+    output: (elapsed: number, lines: string[]): OutputEvent => ({event: 'output', kind: job.kind, hash: job.hash, host: job.host, elapsed, lines}),
   };
 }
 

@@ -163,7 +163,17 @@ export async function* pollJob(spec: JobSpec, deps: WatchDeps): AsyncGenerator<L
     const rate = meter.rate;
     // done: nothing left, unless nothing could ever be told (an extraction has no total)
     const secondsLeft = finished ? (numbers.percent === null ? null : 0) : roundEta(eta(numbers.bytes, numbers.totalBytes, rate));
-    return {...numbersOf(numbers), rate: rate === null ? null : Math.round(rate), eta: secondsLeft, raw: lastRaw};
+    return {
+      bytes: numbers.bytes,
+      totalBytes: numbers.totalBytes,
+      files: numbers.files,
+      totalFiles: numbers.totalFiles,
+      percent: numbers.percent,
+      currentFile: numbers.currentFile,
+      rate: rate === null ? null : Math.round(rate),
+      eta: secondsLeft,
+      raw: lastRaw,
+    };
   };
   const failure = (now: number, exitCode: number, code: number | null, message: string, hint?: string): ErrorEvent =>
     events.error(elapsed(now), fields(last ?? EMPTY), {code, message: hint === undefined ? message : `${message}; ${hint}`, exitCode});
@@ -257,11 +267,6 @@ export async function* pollJob(spec: JobSpec, deps: WatchDeps): AsyncGenerator<L
   } else {
     yield failure(now, ExitCode.timeout, null, `timed out after ${formatDuration(spec.timeoutMs)}`);
   }
-}
-
-/** Only the contract's numbers of a Progress (it holds more). */
-function numbersOf(n: ProgressNumbers): ProgressNumbers {
-  return {bytes: n.bytes, totalBytes: n.totalBytes, files: n.files, totalFiles: n.totalFiles, percent: n.percent, currentFile: n.currentFile};
 }
 
 function roundEta(seconds: number | null): number | null {
