@@ -175,7 +175,7 @@ Examples (upload to the machine it names, and watch the upload there):
 
   program
     .command('demo')
-    .summary('a built-in pCloud emulator, a real upload and zip on it, watched (no account, no network)')
+    .summary('a built-in pCloud emulator, an upload, a remote upload, a zip and an extraction on it, watched (no account, no network)')
     .addOption(durationOption('--duration <duration>', 'how long the demo upload and zip take', '6'))
     .addOption(durationOption('--interval <duration>', 'time between polls', '200ms'))
     .option('--json', 'NDJSON events on stdout, one object a line')
