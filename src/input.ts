@@ -25,6 +25,11 @@ export async function openInput(path: string, option: string, env: Pick<Env, 'st
   }
 }
 
+/** How long a token or hash file may take to arrive: TOKEN_READ_TIMEOUT_MS, or --timeout when shorter (0 = none). */
+export function inputWaitMs(timeoutMs: number): number {
+  return timeoutMs > 0 ? Math.min(timeoutMs, TOKEN_READ_TIMEOUT_MS) : TOKEN_READ_TIMEOUT_MS;
+}
+
 /** What a token may hold: printable ASCII, no spaces (a header and a form field both carry it as is). */
 const TOKEN = /^[\x21-\x7e]+$/;
 

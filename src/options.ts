@@ -2,7 +2,7 @@ import type {Env} from './env.js';
 import {envValue} from './env.js';
 import {UsageError} from './errors.js';
 import {parseDuration} from './duration.js';
-import {checkToken, inputName, MAX_TOKEN_FILE_BYTES, openInput, promptToken, readAll, readFirstLine, TOKEN_READ_TIMEOUT_MS} from './input.js';
+import {checkToken, inputName, inputWaitMs, MAX_TOKEN_FILE_BYTES, openInput, promptToken, readAll, readFirstLine} from './input.js';
 import {DEFAULT_HOSTS, isLoopback, parseHost, type Host} from './host.js';
 import type {JobKind} from './events.js';
 
@@ -124,7 +124,7 @@ async function readTokenFile(option: string, path: string, env: Env, waitMs: num
 /** The first of --access-token-file, --auth-file, $PCLOUD_ACCESS_TOKEN, $PCLOUD_AUTH. */
 export async function resolveCredentials(raw: RawOptions, env: Env, timeoutMs = 0): Promise<Credentials> {
   // a token that does not come is not waited on past --timeout either
-  const waitMs = timeoutMs > 0 ? Math.min(timeoutMs, TOKEN_READ_TIMEOUT_MS) : TOKEN_READ_TIMEOUT_MS;
+  const waitMs = inputWaitMs(timeoutMs);
   if (raw.accessTokenFile !== undefined) return {type: 'accessToken', token: await readTokenFile('access-token-file', raw.accessTokenFile, env, waitMs)};
   if (raw.authFile !== undefined) return {type: 'auth', token: await readTokenFile('auth-file', raw.authFile, env, waitMs)};
   if (raw.accessToken !== undefined && raw.accessToken !== '') return {type: 'accessToken', token: checkToken(raw.accessToken, 'the access token given')};
@@ -197,8 +197,7 @@ export async function resolveWatchOptions(request: WatchRequest, raw: RawOptions
   const connections = parseConnections(raw.connections ?? DEFAULTS.connections);
   request.jobs.forEach((job) => validateHash(job.hash));
   // files and stdin last: every other usage error is reported without touching a file or stdin
-  const readWaitMs = timeoutMs > 0 ? Math.min(timeoutMs, TOKEN_READ_TIMEOUT_MS) : TOKEN_READ_TIMEOUT_MS;
-  const listed = raw.hashFile === undefined ? [] : await readHashFile(raw.hashFile, env, readWaitMs);
+  const listed = raw.hashFile === undefined ? [] : await readHashFile(raw.hashFile, env, inputWaitMs(timeoutMs));
   listed.forEach((hash, index) => {
     try {
       validateHash(hash);

@@ -321,5 +321,5 @@ export function summaryLine(job: JobState<unknown>, symbols: Symbols): Line {
   const e = job.last;
   if (!e || (e.event !== 'done' && e.event !== 'error')) return [{text: '-', tone: 'dim'}, {text: ` ${job.label}: no answer`}];
   if (e.event === 'done') return [{text: symbols.done, tone: 'ok'}, {text: ` ${job.label}: ${describeDone(e, job)}`}];
-  return [{text: symbols.failed, tone: 'bad'}, {text: ` ${job.label}: `}, {text: errorHead(e), tone: 'bad'}, {text: `: ${sanitize(e.message ?? 'failed', 1000)}`}];
+  return [{text: symbols.failed, tone: 'bad'}, {text: ` ${job.label}: `}, {text: errorHead(e), tone: 'bad'}, {text: `: ${sanitize(e.message, 1000)}`}];
 }

@@ -12,7 +12,7 @@ export function ndjsonRenderer(stdout: OutStream, stderr: OutStream): Renderer {
       if (e.event === 'retry') return;
       stdout.write(`${terminalSafeJson(eventToJson(e), e.event !== 'output' && mayHoldExactNumbers(e.raw))}\n`);
       if (e.event === 'error') {
-        stderr.write(`pcloud-progress: ${jobLabel(e.kind, e.hash)}: ${sanitize(e.message ?? 'failed', 1000)}\n`);
+        stderr.write(`pcloud-progress: ${jobLabel(e.kind, e.hash)}: ${sanitize(e.message, 1000)}\n`);
       }
     },
     end() {},
