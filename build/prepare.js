@@ -6,38 +6,13 @@
 // again (`npm install -g .` right after `npm install` links what the first built); `npm run build`
 // always builds.
 import {spawnSync} from 'node:child_process';
-import {existsSync, readdirSync, statSync} from 'node:fs';
-import {createRequire} from 'node:module';
-import {join} from 'node:path';
+import {distIsFresh, tsupCli} from './fresh.js';
 
-const OUTPUTS = ['dist/cli.cjs', 'dist/tty.cjs', 'dist/index.js', 'dist/index.d.ts', 'dist/THIRD-PARTY-NOTICES.md'];
-const INPUTS = ['src', 'build', 'tsup.config.ts', 'package.json', 'package-lock.json', 'tsconfig.json'];
-
-/** The newest modification time under `path` (a file or a folder), in ms. */
-function newest(path) {
-  const info = statSync(path);
-  if (!info.isDirectory()) return info.mtimeMs;
-  return readdirSync(path).reduce((latest, name) => Math.max(latest, newest(join(path, name))), info.mtimeMs);
-}
-
-function upToDate() {
-  if (!OUTPUTS.every((file) => existsSync(file))) return false;
-  const built = Math.min(...OUTPUTS.map((file) => statSync(file).mtimeMs));
-  return INPUTS.filter((path) => existsSync(path)).every((path) => newest(path) < built);
-}
-
-const require = createRequire(import.meta.url);
-let tsup;
-try {
-  tsup = require.resolve('tsup/dist/cli-default.js');
-} catch {
-  tsup = undefined;
-}
-
-if (upToDate()) {
+if (distIsFresh()) {
   process.stderr.write('pcloud-progress: dist/ is up to date (npm run build rebuilds it)\n');
   process.exit(0);
 }
+const tsup = tsupCli();
 if (tsup) {
   const {status} = spawnSync(process.execPath, [tsup], {stdio: 'inherit'});
   process.exit(status ?? 1);

@@ -1,9 +1,13 @@
 import {execFileSync} from 'node:child_process';
-import {createRequire} from 'node:module';
+import {distIsFresh, tsupCli} from '../build/fresh.js';
 
-/** The CLI tests run the built program as a user would: build it once before the suite. */
+/**
+ * The CLI tests run the built program as a user would: it is built once before the suite, unless
+ * dist/ is already newer than its sources (as right after `npm ci`, whose `prepare` built it).
+ */
 export default function setup(): void {
-  const require = createRequire(import.meta.url);
-  const tsup = require.resolve('tsup/dist/cli-default.js');
+  if (distIsFresh()) return;
+  const tsup = tsupCli();
+  if (!tsup) throw new Error('tsup is not installed: run npm install');
   execFileSync(process.execPath, [tsup, '--silent'], {stdio: 'inherit'});
 }

@@ -1,0 +1,2 @@
+export function distIsFresh(root?: string): boolean;
+export function tsupCli(root?: string): string | undefined;
