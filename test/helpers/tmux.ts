@@ -1,5 +1,5 @@
 import {execFileSync} from 'node:child_process';
-import {mkdtempSync, readFileSync} from 'node:fs';
+import {mkdtempSync, readFileSync, statSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 
@@ -82,14 +82,29 @@ export class Terminal {
     return Number(this.#tmux('display-message', '-p', '#{pane_pid}').trim());
   }
 
-  /** Polls the screen until `pattern` shows; fails with the last screen after `timeoutMs`. */
+  /** Bytes the program has written so far (the pipe-pane log's size). */
+  #written(): number {
+    try {
+      return statSync(this.#log).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  /**
+   * Polls the screen until `pattern` shows; fails with the last screen after `timeoutMs`. The
+   * screen is read again (a tmux client started: about 3 ms of CPU) only once the program has
+   * written more, or a quarter second on, for what changes a screen without output (a resize).
+   */
   async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
     const until = Date.now() + timeoutMs;
-    for (;;) {
+    for (let read = -1, readAt = 0; ; await new Promise((resolve) => setTimeout(resolve, 25))) {
+      const written = this.#written();
+      if (written === read && Date.now() - readAt < 250) continue;
+      [read, readAt] = [written, Date.now()];
       const screen = this.screen();
       if (pattern.test(screen)) return screen;
       if (Date.now() > until) throw new Error(`timed out waiting for ${pattern} on the screen:\n${screen}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
 
