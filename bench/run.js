@@ -31,7 +31,7 @@ const CHILD_ENV = {...process.env};
 const extraCaCerts = CHILD_ENV.NODE_EXTRA_CA_CERTS !== undefined;
 delete CHILD_ENV.NODE_EXTRA_CA_CERTS;
 const runs = (figure) => only === null || only.has(figure);
-const SIZE = tiny ? {runs: 2, cpuRuns: 1, polls: 20, soak: 200, soakFirst: 20, ttySeconds: 2} : {runs: 15, cpuRuns: 7, polls: 1000, soak: 10_000, soakFirst: 1000, ttySeconds: 60};
+const SIZE = tiny ? {runs: 1, cpuRuns: 1, polls: 10, soak: 100, soakFirst: 10, ttySeconds: 2} : {runs: 15, cpuRuns: 7, polls: 1000, soak: 10_000, soakFirst: 1000, ttySeconds: 60};
 const TOKEN = 'bench-token';
 
 /** A loopback uploadprogress server: answers `polls` progress answers, then finished. Counts connections. */
