@@ -64,6 +64,20 @@ async function runBin(path: string, args: string[]): Promise<{code: number; stdo
   );
 }
 
+/**
+ * Puts a copy of this checkout's node_modules (what `npm ci` installed from the same lockfile) in
+ * the clone, before its README `npm install`. npm then only checks it against the lockfile, prunes
+ * what the lockfile does not name (a package installed by hand here does not count there either),
+ * and runs `prepare`, which builds dist/ from nothing: about 5 s of CPU instead of 20 for unpacking
+ * over 250 packages from npm's cache. That npm installs them into an empty folder is what `.ci/run`'s
+ * own `npm ci` on a fresh clone shows. A copy, not hard links: npm rewrites files there in place.
+ */
+async function withInstalledDependencies(clone: string): Promise<void> {
+  rmSync(join(clone, 'node_modules'), {recursive: true, force: true});
+  await run('cp', ['-a', join(ROOT, 'node_modules'), join(clone, 'node_modules')]);
+  rmSync(join(clone, 'node_modules', '.cache'), {recursive: true, force: true});
+}
+
 /** A recipe line as a command: its `# comment` and spacing left out. */
 const command = (line: string): string => line.replace(/\s+#.*$/, '').trim();
 
@@ -107,6 +121,7 @@ describe('installing from a fresh clone, as the README says', () => {
     'the README install lines put a working pcloud-progress on the PATH; the link made before works too',
     async () => {
       const linked = prefix('linked');
+      await withInstalledDependencies(clone);
       const result = await bash(recipe('install'), clone, npmEnv(linked));
       expect(result, result.stderr).toMatchObject({code: 0});
       for (const line of recipe('install').trimEnd().split('\n')) ranInClone.add(command(line));
