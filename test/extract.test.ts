@@ -23,8 +23,12 @@ function startExtraction(hash: string): Promise<unknown> {
 
 describe('extract', () => {
   it('prints each output line exactly once in output events, asking only for new lines, and counts entries and bytes', async () => {
+    // the watch first: the extraction starts once it polls (not found yet), so that a loaded machine
+    // slow to start the watch cannot let the whole extraction pass before its first poll
+    const watched = runMain(['extract', 'x1', '--host', emulator.url, '--interval', '10ms', '--json'], {vars: {PCLOUD_AUTH: AUTH}});
+    while (!emulator.requests.some((request) => request.path === '/extractarchiveprogress')) await new Promise((resolve) => setTimeout(resolve, 5));
     const answered = startExtraction('x1');
-    const result = await runMain(['extract', 'x1', '--host', emulator.url, '--interval', '10ms', '--json'], {vars: {PCLOUD_AUTH: AUTH}});
+    const result = await watched;
     expect(await answered).toMatchObject({result: 0, finished: false, progresshash: 'x1', hostname: emulator.host});
     expect(result.code).toBe(0);
     const events = ndjson(result.stdout);
