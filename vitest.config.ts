@@ -3,8 +3,8 @@ import {defineConfig} from 'vitest/config';
 import {BaseSequencer, type TestSpecification} from 'vitest/node';
 
 /**
- * The files that take longest, longest first. Started first, they end while the short files fill
- * the other workers; started last, the run waits for them alone. vitest's own order is longest
+ * The files that take longest (waiting on real time, or on the CPU), longest first. Started first,
+ * they end while the short files fill the other workers; started last, the run waits for them alone. vitest's own order is longest
  * first only once it has timings cached: a fresh clone (CI) has none and starts the largest files,
  * and these are not the largest.
  */

@@ -1,8 +1,9 @@
-import {mkdtempSync, writeFileSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, utimesSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {build} from 'esbuild';
 import {describe, expect, it} from 'vitest';
+import {distIsFresh} from '../build/fresh.js';
 import {lazyChildProcess, trimGot} from '../build/trim.js';
 
 // build/trim.ts patches got's and commander's files at bundle time: a patch or stub that no longer
@@ -25,5 +26,47 @@ describe('build/trim.ts', () => {
   it('fails the build when a stub or patch did not apply (here: got is not there to patch)', async () => {
     await expect(bundle("import {Command} from 'commander'; console.log(Command);", [trimGot, lazyChildProcess])).rejects.toThrow(/trimGot: did not apply to the http2-wrapper stub, .*@sindresorhus\/is/);
     await expect(bundle("import got from 'got'; console.log(got);", [trimGot, lazyChildProcess])).rejects.toThrow(/lazyChildProcess: did not apply to commander\/lib\/command\.js/);
+  });
+});
+
+// prepare, npm run demo/bench and the suite's setup skip the build when dist/ is fresh: a source
+// changed after the build must make it stale, or the tests would run an old program.
+describe('build/fresh.js', () => {
+  const OUTPUTS = ['cli.cjs', 'tty.cjs', 'index.js', 'index.d.ts', 'THIRD-PARTY-NOTICES.md'];
+  /** A checkout with sources written at `sources` and every output at `built` (seconds). */
+  function checkout(sources: number, built: number, outputs = OUTPUTS): string {
+    const root = mkdtempSync(join(tmpdir(), 'pp-fresh-'));
+    mkdirSync(join(root, 'src', 'api'), {recursive: true});
+    mkdirSync(join(root, 'dist'));
+    for (const file of ['src/api/client.ts', 'src/main.ts', 'package.json', 'package-lock.json', 'tsconfig.json']) {
+      writeFileSync(join(root, file), '');
+      utimesSync(join(root, file), sources, sources);
+    }
+    for (const folder of ['src/api', 'src']) utimesSync(join(root, folder), sources, sources);
+    for (const file of outputs) {
+      writeFileSync(join(root, 'dist', file), '');
+      utimesSync(join(root, 'dist', file), built, built);
+    }
+    return root;
+  }
+
+  it('is fresh when every output is newer than every source', () => {
+    expect(distIsFresh(checkout(1000, 2000))).toBe(true);
+  });
+
+  it('is stale when a source deep in src/ changed after the build, or the lockfile did', () => {
+    const root = checkout(1000, 2000);
+    utimesSync(join(root, 'src', 'api', 'client.ts'), 3000, 3000);
+    expect(distIsFresh(root)).toBe(false);
+    const locked = checkout(1000, 2000);
+    utimesSync(join(locked, 'package-lock.json'), 3000, 3000);
+    expect(distIsFresh(locked)).toBe(false);
+  });
+
+  it('is stale when an output is missing or older than a source', () => {
+    expect(distIsFresh(checkout(1000, 2000, OUTPUTS.slice(1)))).toBe(false);
+    const root = checkout(1000, 2000);
+    utimesSync(join(root, 'dist', 'tty.cjs'), 500, 500);
+    expect(distIsFresh(root)).toBe(false);
   });
 });
