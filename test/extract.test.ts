@@ -1,6 +1,7 @@
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {call, Emulator} from '../src/emulator/index.js';
 import {watchExtract} from '../src/index.js';
+import {eventually} from './helpers/eventually.js';
 import {ndjson, runMain} from './helpers/in-process.js';
 
 // `extract <progresshash>`: extractarchive on the emulator, watched with extractarchiveprogress.
@@ -26,7 +27,7 @@ describe('extract', () => {
     // the watch first: the extraction starts once it polls (not found yet), so that a loaded machine
     // slow to start the watch cannot let the whole extraction pass before its first poll
     const watched = runMain(['extract', 'x1', '--host', emulator.url, '--interval', '10ms', '--json'], {vars: {PCLOUD_AUTH: AUTH}});
-    while (!emulator.requests.some((request) => request.path === '/extractarchiveprogress')) await new Promise((resolve) => setTimeout(resolve, 5));
+    await eventually('the first extractarchiveprogress poll', () => emulator.requests.some((request) => request.path === '/extractarchiveprogress'));
     const answered = startExtraction('x1');
     const result = await watched;
     expect(await answered).toMatchObject({result: 0, finished: false, progresshash: 'x1', hostname: emulator.host});

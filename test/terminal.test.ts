@@ -4,7 +4,8 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {AUTH, BIN} from './helpers/cli.js';
-import {eventually, expectTerminalRestored, finished, lineOf, notFound, repeat, terminalLab, up} from './helpers/tty.js';
+import {eventually} from './helpers/eventually.js';
+import {expectTerminalRestored, finished, lineOf, notFound, repeat, terminalLab, up} from './helpers/tty.js';
 import {hasTmux} from './helpers/tmux.js';
 
 // The terminal around the display, and what it does to the program: keys (Ctrl-C, Ctrl-Z), resizes,

@@ -18,14 +18,6 @@ export function lineOf(screen: string, label: string): string {
   return lines[0] ?? '';
 }
 
-/** Polls `check` until it holds; fails with `what` after `timeoutMs`. */
-export async function eventually(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  for (const until = Date.now() + timeoutMs; !check(); ) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 /** The cursor shown again after its last hiding, and line wrapping back on after its last switch-off. */
 export function expectTerminalRestored(raw: string): void {
   expect(raw.lastIndexOf('\u001b[?25h')).toBeGreaterThan(raw.lastIndexOf('\u001b[?25l'));
