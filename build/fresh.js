@@ -2,13 +2,14 @@
 // `npm run bench` and the test suite's setup all build only when it is not: a fresh clone's
 // `npm install` builds once, and what follows runs that build instead of making it again (about
 // 4 s of CPU each on a 2-core machine). `npm run build` always builds.
+import {spawnSync} from 'node:child_process';
 import {existsSync, readdirSync, statSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const OUTPUTS = ['dist/cli.cjs', 'dist/tty.cjs', 'dist/index.js', 'dist/index.d.ts', 'dist/THIRD-PARTY-NOTICES.md'];
+export const OUTPUTS = ['dist/cli.cjs', 'dist/tty.cjs', 'dist/index.js', 'dist/index.d.ts', 'dist/THIRD-PARTY-NOTICES.md'];
 const INPUTS = ['src', 'build', 'tsup.config.ts', 'package.json', 'package-lock.json', 'tsconfig.json'];
 
 /** The newest modification time under `path` (a file or a folder), in ms. */
@@ -35,4 +36,18 @@ export function tsupCli(root = ROOT) {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Builds dist/ (quietly) unless it is fresh; returns tsup's exit status, 0 when nothing was built.
+ * What `npm run demo`, `npm run bench` (build/ensure.js) and the suite's setup run first.
+ */
+export function buildIfStale(root = ROOT) {
+  if (distIsFresh(root)) return 0;
+  const tsup = tsupCli(root);
+  if (!tsup) {
+    process.stderr.write('pcloud-progress: dist/ is not built and tsup is not installed: run npm install first\n');
+    return 1;
+  }
+  return spawnSync(process.execPath, [tsup, '--silent'], {cwd: root, stdio: 'inherit'}).status ?? 1;
 }

@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {build} from 'esbuild';
 import {describe, expect, it} from 'vitest';
-import {distIsFresh} from '../build/fresh.js';
+import {distIsFresh, OUTPUTS} from '../build/fresh.js';
 import {lazyChildProcess, trimGot} from '../build/trim.js';
 
 // build/trim.ts patches got's and commander's files at bundle time: a patch or stub that no longer
@@ -32,9 +32,8 @@ describe('build/trim.ts', () => {
 // prepare, npm run demo/bench and the suite's setup skip the build when dist/ is fresh: a source
 // changed after the build must make it stale, or the tests would run an old program.
 describe('build/fresh.js', () => {
-  const OUTPUTS = ['cli.cjs', 'tty.cjs', 'index.js', 'index.d.ts', 'THIRD-PARTY-NOTICES.md'];
   /** A checkout with sources written at `sources` and every output at `built` (seconds). */
-  function checkout(sources: number, built: number, outputs = OUTPUTS): string {
+  function checkout(sources: number, built: number, outputs: readonly string[] = OUTPUTS): string {
     const root = mkdtempSync(join(tmpdir(), 'pp-fresh-'));
     mkdirSync(join(root, 'src', 'api'), {recursive: true});
     mkdirSync(join(root, 'dist'));
@@ -44,8 +43,8 @@ describe('build/fresh.js', () => {
     }
     for (const folder of ['src/api', 'src']) utimesSync(join(root, folder), sources, sources);
     for (const file of outputs) {
-      writeFileSync(join(root, 'dist', file), '');
-      utimesSync(join(root, 'dist', file), built, built);
+      writeFileSync(join(root, file), '');
+      utimesSync(join(root, file), built, built);
     }
     return root;
   }
