@@ -14,6 +14,8 @@ export interface OutStream {
 export interface Clock {
   /** milliseconds, monotonic enough for durations */
   now(): number;
+  /** the wall clock, milliseconds since the Unix epoch: for the timestamps of events only, never for durations */
+  wall(): number;
   /** resolves after `ms`, or early (without throwing) when `signal` aborts */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
@@ -58,6 +60,7 @@ export type StopSignal = (typeof STOP_SIGNALS)[number];
 
 export const realClock: Clock = {
   now: () => performance.now(),
+  wall: () => Date.now(),
   sleep: (ms, signal) =>
     new Promise<void>((resolve) => {
       if (signal?.aborted) return resolve();
@@ -102,26 +105,58 @@ export function nodeEnv(): Env {
         for (const [name, handler] of handlers) process.off(name, handler);
       };
     },
-    onSuspend(suspend, resume) {
-      if (process.platform === 'win32') return () => {}; // no SIGTSTP there: Node would throw ENOSYS
-      const onStop = (): void => {
-        suspend();
-        // without a listener SIGTSTP has its default action again: the process stops inside kill()
-        // and returns from it when continued (`top` and `htop` do the same). In a process group no
-        // job-control shell watches, the kernel drops it and kill() returns at once.
-        process.off('SIGTSTP', onStop);
-        process.kill(process.pid, 'SIGTSTP');
-        process.on('SIGTSTP', onStop);
-        resume();
-      };
-      process.on('SIGTSTP', onStop);
-      return () => process.off('SIGTSTP', onStop);
-    },
+    onSuspend: onSuspendOfProcess,
     get unicode() {
-      return isUnicodeSupported();
+      // is-unicode-supported knows Windows' terminals and the Linux console; a C library the locale
+      return isUnicodeSupported() && (process.platform === 'win32' || localeIsUtf8(process.env));
     },
     exit: (code) => process.exit(code),
   };
+}
+
+/** What runs on Ctrl-Z and on fg: the display, and the count of the time spent stopped, each its own. */
+const suspendHooks = new Set<{suspend: () => void; resume: () => void}>();
+let onStop: (() => void) | undefined;
+
+/**
+ * One SIGTSTP listener for every hook. Two listeners of their own would each find the other still
+ * listening when they raise SIGTSTP again, so the process would never stop (and would loop).
+ */
+function onSuspendOfProcess(suspend: () => void, resume: () => void): () => void {
+  if (process.platform === 'win32') return () => {}; // no SIGTSTP there: Node would throw ENOSYS
+  const hook = {suspend, resume};
+  suspendHooks.add(hook);
+  if (!onStop) {
+    const listener = (): void => {
+      const hooks = [...suspendHooks];
+      for (const each of hooks) each.suspend();
+      // without a listener SIGTSTP has its default action again: the process stops inside kill()
+      // and returns from it when continued (`top` and `htop` do the same). In a process group no
+      // job-control shell watches, the kernel drops it and kill() returns at once.
+      process.off('SIGTSTP', listener);
+      process.kill(process.pid, 'SIGTSTP');
+      if (onStop === listener) process.on('SIGTSTP', listener);
+      for (const each of hooks) each.resume();
+    };
+    onStop = listener;
+    process.on('SIGTSTP', listener);
+  }
+  return () => {
+    suspendHooks.delete(hook);
+    if (suspendHooks.size === 0 && onStop) {
+      process.off('SIGTSTP', onStop);
+      onStop = undefined;
+    }
+  };
+}
+
+/**
+ * Whether the locale's character set is UTF-8, read as a C library reads it: the first of LC_ALL,
+ * LC_CTYPE and LANG that is set and not empty; none at all is the C locale (ASCII).
+ */
+export function localeIsUtf8(vars: Env['vars']): boolean {
+  const locale = envValue(vars, 'LC_ALL') ?? envValue(vars, 'LC_CTYPE') ?? envValue(vars, 'LANG') ?? 'C';
+  return /utf-?8/i.test(locale);
 }
 
 /** An environment variable, with an empty value counted as unset (the contract says so). */

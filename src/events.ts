@@ -28,6 +28,8 @@ interface EventBase {
   host: string;
   /** seconds since the run started */
   elapsed: number;
+  /** when the event was made: ISO 8601 UTC with milliseconds (`2026-12-05T21:58:43.120Z`) */
+  time: string;
 }
 
 /** A job's state as of one poll: the contract's fields, in the contract's order. */
@@ -53,6 +55,12 @@ export interface ProgressEvent extends StatusBase {
 /** The job finished. `message` only when the final answer was not seen (the record was gone). */
 export interface DoneEvent extends StatusBase {
   event: 'done';
+  /**
+   * seconds the job was seen running: from the first poll that saw it moving to the first that saw
+   * it finished, less the time the watcher was stopped (Ctrl-Z); null when it was already finished
+   * at the first poll
+   */
+  duration: number | null;
   message?: string;
 }
 
@@ -85,8 +93,8 @@ export type EventName = WatchEvent['event'];
 /** The fields of a StatusEvent a job's state decides (the rest comes from the job and the clock). */
 export type StatusFields = ProgressNumbers & Pick<StatusBase, 'rate' | 'eta' | 'raw'>;
 
-/** The one place events are built: every event of one job shares kind, hash and host. */
-export function eventFactory(job: Pick<EventBase, 'kind' | 'hash' | 'host'>) {
+/** The one place events are built: every event of one job shares kind, hash and host; `wall` stamps each one's `time`. */
+export function eventFactory(job: Pick<EventBase, 'kind' | 'hash' | 'host'>, wall: () => number) {
   // one object literal per event, no spreads: a progress event is built on every poll that moved
   const status = <E extends StatusEvent['event']>(event: E, elapsed: number, f: StatusFields) => ({
     event,
@@ -94,6 +102,7 @@ export function eventFactory(job: Pick<EventBase, 'kind' | 'hash' | 'host'>) {
     hash: job.hash,
     host: job.host,
     elapsed,
+    time: new Date(wall()).toISOString(),
     bytes: f.bytes,
     totalBytes: f.totalBytes,
     files: f.files,
@@ -107,14 +116,15 @@ export function eventFactory(job: Pick<EventBase, 'kind' | 'hash' | 'host'>) {
   return {
     waiting: (elapsed: number, fields: StatusFields): WaitingEvent => status('waiting', elapsed, fields),
     progress: (elapsed: number, fields: StatusFields): ProgressEvent => status('progress', elapsed, fields),
-    done: (elapsed: number, fields: StatusFields, message?: string): DoneEvent => (message === undefined ? status('done', elapsed, fields) : {...status('done', elapsed, fields), message}),
+    done: (elapsed: number, fields: StatusFields, duration: number | null, message?: string): DoneEvent =>
+      message === undefined ? {...status('done', elapsed, fields), duration} : {...status('done', elapsed, fields), duration, message},
     error: (elapsed: number, fields: StatusFields, error: {code: number | null; message: string; exitCode: number}): ErrorEvent => ({
       ...status('error', elapsed, fields),
       code: error.code,
       message: error.message,
       exitCode: error.exitCode,
     }),
-    output: (elapsed: number, lines: string[]): OutputEvent => ({event: 'output', kind: job.kind, hash: job.hash, host: job.host, elapsed, lines}),
+    output: (elapsed: number, lines: string[]): OutputEvent => ({event: 'output', kind: job.kind, hash: job.hash, host: job.host, elapsed, time: new Date(wall()).toISOString(), lines}),
   };
 }
 
@@ -123,13 +133,14 @@ export const NO_STATUS: StatusFields = {bytes: null, totalBytes: null, files: nu
 
 /** The contract's fields in a fixed order (`event` first), percent to two decimals; nothing else goes into a line. */
 export function eventToJson(e: WatchEvent): WatchEvent {
-  if (e.event === 'output') return {event: e.event, kind: e.kind, hash: e.hash, host: e.host, elapsed: e.elapsed, lines: e.lines};
+  if (e.event === 'output') return {event: e.event, kind: e.kind, hash: e.hash, host: e.host, elapsed: e.elapsed, time: e.time, lines: e.lines};
   const line = {
     event: e.event,
     kind: e.kind,
     hash: e.hash,
     host: e.host,
     elapsed: e.elapsed,
+    time: e.time,
     bytes: e.bytes,
     totalBytes: e.totalBytes,
     files: e.files,
@@ -141,6 +152,6 @@ export function eventToJson(e: WatchEvent): WatchEvent {
     raw: e.raw,
   };
   if (e.event === 'error') return {...line, event: e.event, code: e.code, message: e.message, exitCode: e.exitCode};
-  if (e.event === 'done') return e.message === undefined ? {...line, event: e.event} : {...line, event: e.event, message: e.message};
+  if (e.event === 'done') return e.message === undefined ? {...line, event: e.event, duration: e.duration} : {...line, event: e.event, duration: e.duration, message: e.message};
   return {...line, event: e.event};
 }

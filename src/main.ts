@@ -69,6 +69,7 @@ function addWatchCommand(program: Command, kind: JobKind, run: (kind: JobKind, h
     .addOption(durationOption('--stall <duration>', 'give up when nothing moved for this long (0 = never)', DEFAULTS.stall))
     .addOption(new Option('--connections <n>', 'keep-alive connections at the most, however many jobs').default(DEFAULTS.connections, DEFAULTS.connections))
     .option('--json', 'NDJSON events on stdout, one object a line')
+    .option('--plain', 'plain lines even on a terminal (what a log, CI or TERM=dumb gets)')
     .option('-q, --quiet', 'print nothing; the exit code tells')
     .option('--no-color', 'no colors (also NO_COLOR, TERM=dumb)')
     .addHelpText(
@@ -179,6 +180,7 @@ Examples (upload to the machine it names, and watch the upload there):
     .addOption(durationOption('--duration <duration>', 'how long the demo upload and zip take', '6'))
     .addOption(durationOption('--interval <duration>', 'time between polls', '200ms'))
     .option('--json', 'NDJSON events on stdout, one object a line')
+    .option('--plain', 'plain lines even on a terminal (what a log, CI or TERM=dumb gets)')
     .option('-q, --quiet', 'print nothing; the exit code tells')
     .option('--no-color', 'no colors (also NO_COLOR, TERM=dumb)')
     .option('--serve', 'only run the emulator (until Ctrl-C), to try curl + pcloud-progress by hand')

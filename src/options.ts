@@ -7,7 +7,8 @@ import {DEFAULT_HOSTS, isLoopback, parseHost, type Host} from './host.js';
 import type {JobKind} from './events.js';
 
 export type Region = keyof typeof DEFAULT_HOSTS;
-export type OutputMode = 'json' | 'quiet' | 'human';
+/** `human`: the terminal display on a terminal, plain lines elsewhere; `plain`: plain lines anywhere (--plain) */
+export type OutputMode = 'json' | 'quiet' | 'human' | 'plain';
 
 /** How the server is told who we are: `auth` goes in the form body, an OAuth token as a Bearer header. */
 export type Credentials = {type: 'auth'; token: string} | {type: 'accessToken'; token: string};
@@ -32,6 +33,8 @@ export interface RawOptions {
   requestTimeout?: string;
   json?: boolean;
   quiet?: boolean;
+  /** plain lines even on a terminal */
+  plain?: boolean;
   color?: boolean;
 }
 
@@ -138,7 +141,8 @@ export async function resolveCredentials(raw: RawOptions, env: Env, timeoutMs = 
 
 export function resolveOutput(raw: RawOptions): OutputMode {
   if (raw.json && raw.quiet) throw new UsageError('--json and --quiet do not go together');
-  return raw.json ? 'json' : raw.quiet ? 'quiet' : 'human';
+  if (raw.plain && (raw.json || raw.quiet)) throw new UsageError(`--plain and --${raw.json ? 'json' : 'quiet'} do not go together`);
+  return raw.json ? 'json' : raw.quiet ? 'quiet' : raw.plain ? 'plain' : 'human';
 }
 
 export function colorAllowed(raw: RawOptions, env: Env): boolean {

@@ -4,6 +4,7 @@ import {combineExitCodes, ExitCode} from './exit-codes.js';
 import {createClient, HostResolveError, type ApiClient} from './api/client.js';
 import {eventFactory, NO_STATUS, type ErrorEvent, type JobKind} from './events.js';
 import {merge} from './merge.js';
+import type {StoppedTime} from './stopped.js';
 import type {Renderer} from './render/renderer.js';
 import {pollJob, type Interruption, type LoopEvent} from './watch.js';
 
@@ -16,7 +17,7 @@ export type RunOptions = Omit<WatchOptions, 'output' | 'color'>;
  * Watches every job of `options` at once through one pinned client: the merged events of all jobs,
  * each job's last one `done` or `error`. The CLI and the library both watch through this.
  */
-export async function* jobEvents(options: RunOptions, env: Pick<Env, 'clock' | 'random'>, signal: AbortSignal): AsyncGenerator<LoopEvent, void, undefined> {
+export async function* jobEvents(options: RunOptions, env: Pick<Env, 'clock' | 'random'>, signal: AbortSignal, stopped?: StoppedTime): AsyncGenerator<LoopEvent, void, undefined> {
   const startedAt = env.clock.now();
   let client: ApiClient;
   try {
@@ -25,7 +26,7 @@ export async function* jobEvents(options: RunOptions, env: Pick<Env, 'clock' | '
     if (!(error instanceof HostResolveError)) throw error;
     // the host did not resolve: every job ends with that error, so `--json` still ends on one
     const elapsed = Math.round(env.clock.now() - startedAt) / 1000; // whole ms, as every event
-    for (const {kind, hash} of options.jobs) yield unresolvedEvent(kind, hash, options.host.label, elapsed, error);
+    for (const {kind, hash} of options.jobs) yield unresolvedEvent(kind, hash, options.host.label, elapsed, error, env.clock);
     return;
   }
   try {
@@ -45,7 +46,7 @@ export async function* jobEvents(options: RunOptions, env: Pick<Env, 'clock' | '
         // job i of n first polls i/n of the way into the interval: n jobs, n evenly spaced polls
         firstPollDelayMs: (index / options.jobs.length) * options.intervalMs,
       };
-      return pollJob(spec, {poll: (pollSignal, params) => client.call(method, body(params), pollSignal), clock: env.clock, random: env.random, startedAt, signal: jobSignals[index] as AbortSignal});
+      return pollJob(spec, {poll: (pollSignal, params) => client.call(method, body(params), pollSignal), clock: env.clock, random: env.random, startedAt, signal: jobSignals[index] as AbortSignal, stopped});
     });
     yield* merge<LoopEvent>(jobs);
   } finally {
@@ -54,10 +55,10 @@ export async function* jobEvents(options: RunOptions, env: Pick<Env, 'clock' | '
 }
 
 /** Feeds every event to the renderer; returns the run's exit code: the highest of the jobs'. */
-export async function renderRun(options: WatchOptions, env: Env, renderer: Renderer, signal: AbortSignal): Promise<number> {
+export async function renderRun(options: WatchOptions, env: Env, renderer: Renderer, signal: AbortSignal, stopped?: StoppedTime): Promise<number> {
   const exitCodes: number[] = [];
   try {
-    for await (const event of jobEvents(options, env, signal)) {
+    for await (const event of jobEvents(options, env, signal, stopped)) {
       if (event.event === 'done') exitCodes.push(ExitCode.ok);
       if (event.event === 'error') exitCodes.push(event.exitCode);
       if (!(signal.aborted && (signal.reason as Interruption | undefined)?.silent)) renderer.handle(event);
@@ -83,8 +84,8 @@ function fanOut(signal: AbortSignal, count: number): AbortSignal[] {
   return controllers.map((controller) => controller.signal);
 }
 
-function unresolvedEvent(kind: JobKind, hash: string, host: string, elapsed: number, error: HostResolveError): ErrorEvent {
-  return eventFactory({kind, hash, host}).error(elapsed, NO_STATUS, {code: null, message: error.message, exitCode: error.exitCode});
+function unresolvedEvent(kind: JobKind, hash: string, host: string, elapsed: number, error: HostResolveError, clock: Env['clock']): ErrorEvent {
+  return eventFactory({kind, hash, host}, () => clock.wall()).error(elapsed, NO_STATUS, {code: null, message: error.message, exitCode: error.exitCode});
 }
 
 /**

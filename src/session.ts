@@ -5,25 +5,32 @@ import {ndjsonRenderer} from './render/ndjson.js';
 import {plainRenderer} from './render/plain.js';
 import {silentRenderer, type Renderer} from './render/renderer.js';
 import {MIN_COLUMNS} from './render/layout.js';
+import {StoppedTime} from './stopped.js';
 import type {Interruption} from './watch.js';
 
 // A watch session, for the watch commands and the demo alike: the renderer chosen for the output,
 // signals and the output's fate wired to one AbortController, the run rendered to its exit code.
 
+/** `CI` set to anything but `false`, `0` or nothing: what CI services set (`true`, `1`, `yes`...). */
+export function isCi(vars: Env['vars']): boolean {
+  const value = envValue(vars, 'CI')?.trim().toLowerCase();
+  return value !== undefined && value !== '' && value !== 'false' && value !== '0';
+}
+
 /**
- * `--json` -> NDJSON, `--quiet` -> nothing, a terminal on stderr (and not CI) -> spinner and bars,
- * otherwise plain lines. The terminal renderer is loaded only when used: ora, cli-progress and chalk
+ * `--json` -> NDJSON, `--quiet` -> nothing, a terminal on stderr (and not CI, not --plain) -> spinner
+ * and bars, otherwise plain lines. The terminal renderer is loaded only when used: ora, cli-progress and chalk
  * cost start-up time that `--json` and `--quiet` never pay.
  */
 async function selectRenderer(options: WatchOptions, env: Env): Promise<Renderer> {
   if (options.output === 'json') return ndjsonRenderer(env.stdout, env.stderr);
   if (options.output === 'quiet') return silentRenderer;
   // a terminal narrower than a line (one that says 0 columns, as `script` gives a CI job) gets plain lines
-  if (env.stderr.isTTY && envValue(env.vars, 'CI') === undefined && env.vars.TERM !== 'dumb' && (env.stderr.columns ?? 80) >= MIN_COLUMNS) {
+  if (options.output === 'human' && env.stderr.isTTY && !isCi(env.vars) && env.vars.TERM !== 'dumb' && (env.stderr.columns ?? 80) >= MIN_COLUMNS) {
     const {ttyRenderer} = await import('./render/tty.js');
     return ttyRenderer(env.stderr, env.clock, {color: options.color, host: options.host.label, unicode: env.unicode, jobs: options.jobs, onSuspend: env.onSuspend});
   }
-  return plainRenderer(env.stderr, env.clock, options.jobs);
+  return plainRenderer(env.stderr, env.clock, options.jobs, {intervalMs: options.intervalMs});
 }
 
 /**
@@ -38,7 +45,7 @@ export async function runSession(options: WatchOptions, env: Env): Promise<numbe
     // `| head -1`: the reader has what it wanted, stop quietly (exit 0); a full disk: exit 1 (main says why)
     stop({exitCode: error.code === 'EPIPE' ? ExitCode.ok : ExitCode.bug, message: 'stdout cannot be written', silent: true});
   });
-  if (options.output === 'human') {
+  if (options.output === 'human' || options.output === 'plain') {
     // the display is on stderr: a full disk behind `2> log` fails the run too (exit 1; nowhere to say why)
     env.stderr.on?.('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EPIPE') stop({exitCode: ExitCode.bug, message: 'stderr cannot be written', silent: true});
@@ -54,9 +61,16 @@ export async function runSession(options: WatchOptions, env: Env): Promise<numbe
     }
     stop(SIGNAL_EXITS[signal]);
   });
+  // Ctrl-Z..fg: the jobs' durations leave that time out (the clock runs on while stopped)
+  const stopped = new StoppedTime(env.clock);
+  const removeSuspend = env.onSuspend(
+    () => stopped.stop(),
+    () => stopped.resume(),
+  );
   try {
-    return await renderRun(options, env, renderer, controller.signal);
+    return await renderRun(options, env, renderer, controller.signal, stopped);
   } finally {
+    removeSuspend();
     removeSignals();
   }
 }

@@ -5,6 +5,7 @@ import {progressDecoder, sameNumbers, type Progress, type RawAnswer} from './api
 import type {Outcome, Transient} from './api/outcome.js';
 import {formatDuration} from './duration.js';
 import {RateMeter, eta} from './rate.js';
+import type {StoppedTime} from './stopped.js';
 
 /** Failures in a row are given up on once they have lasted this long with no good answer. */
 export const GIVE_UP_AFTER_FAILURES_MS = 60_000;
@@ -53,6 +54,8 @@ export interface WatchDeps {
   startedAt: number;
   /** aborted with an Interruption on SIGINT/SIGTERM */
   signal: AbortSignal;
+  /** the time the watcher spent stopped (Ctrl-Z): a job's `duration` leaves it out */
+  stopped?: StoppedTime;
 }
 
 /** Not part of the JSON stream: tells people (plain/TTY output) that a request failed and is retried. */
@@ -155,10 +158,15 @@ export async function* pollJob(spec: JobSpec, deps: WatchDeps): AsyncGenerator<L
   let failures = 0;
   let rateLimits = 0;
   let lastMoveAt: number | undefined;
+  /** the first poll that saw the job running (not finished): where its `duration` counts from */
+  let runningSince: number | undefined;
   const firstContact = new FirstContact();
 
-  const events = eventFactory(spec);
+  const events = eventFactory(spec, () => clock.wall());
   const elapsed = (now: number): number => Math.round(now - deps.startedAt) / 1000; // whole ms
+  // seconds seen running, whole ms; null for a job already finished when first seen
+  const duration = (now: number): number | null =>
+    runningSince === undefined ? null : Math.max(0, Math.round(now - runningSince - (deps.stopped?.within(runningSince, now) ?? 0)) / 1000);
   const fields = (numbers: ProgressNumbers, finished = false): StatusFields => {
     const rate = meter.rate;
     // done: nothing left, unless nothing could ever be told (an extraction has no total)
@@ -208,9 +216,10 @@ export async function* pollJob(spec: JobSpec, deps: WatchDeps): AsyncGenerator<L
         return;
       }
       if (progress.done) {
-        yield events.done(elapsed(now), fields(progress, true));
+        yield events.done(elapsed(now), fields(progress, true), duration(now));
         return;
       }
+      runningSince ??= now;
       if (changed) yield events.progress(elapsed(now), fields(progress));
     } else if (outcome.type === 'notFound') {
       failingSince = undefined;
@@ -219,7 +228,7 @@ export async function* pollJob(spec: JobSpec, deps: WatchDeps): AsyncGenerator<L
       if (spec.kind === 'upload' && last?.allBytesSeen) {
         // pCloud dropped the record of an upload whose every byte had arrived, before a poll saw
         // `finished` (how long it keeps one is undocumented): that upload is done, not vanished.
-        yield events.done(elapsed(now), fields({...last, percent: 100, currentFile: null}, true), RECORD_GONE_MESSAGE);
+        yield events.done(elapsed(now), fields({...last, percent: 100, currentFile: null}, true), duration(now), RECORD_GONE_MESSAGE);
         return;
       }
       notFoundSince ??= last ? now : deps.startedAt;

@@ -105,14 +105,14 @@ describe('a job line', () => {
     const lines = screen(columns, [
       moving({hash: 'h5'}),
       moving({hash: 'h6', elapsed: 1, bytes: 1 * MiB}),
-      event({event: 'done', hash: 'h6', elapsed: 3, bytes: 16.3 * MiB, totalBytes: 16.3 * MiB, percent: 100, eta: 0, rate: 7 * MiB, files: 1}),
+      event({event: 'done', hash: 'h6', elapsed: 3, duration: 2, bytes: 16.3 * MiB, totalBytes: 16.3 * MiB, percent: 100, eta: 0, rate: 7 * MiB, files: 1}),
       event({event: 'error', hash: 'h8', elapsed: 3, code: 1900, message: 'upload not found after waiting 3s; check the progresshash', exitCode: 4}),
     ]);
     expect(lines[0]).toMatch(/^upload h5 .* 41%/);
     expect(lines[1]).toMatch(/^upload h6 {2}✔ done: 100% 16\.3 MiB/);
     expect(lines[2]).toMatch(/^upload h8 {2}✖ error: upload not found/);
     for (const line of lines) expect(line.length).toBeLessThan(columns);
-    if (columns >= 80) expect(lines[1]).toBe('upload h6  ✔ done: 100% 16.3 MiB in 3s, 7.65 MiB/s, 1 file');
+    if (columns >= 80) expect(lines[1]).toBe('upload h6  ✔ done: 100% 16.3 MiB in 2s, 7.65 MiB/s, 1 file');
   });
 
   it.each(WIDTHS)('counts the waited seconds on the injected clock, and says why requests fail, at %i columns', (columns) => {
@@ -160,7 +160,9 @@ describe('the end', () => {
     expect(describeDone(done, {first: undefined, waitedToAppear: false})).toBe('done: 100% 47.7 MiB, 1 file (already finished when first polled)');
     expect(describeDone({...done, elapsed: 5.1}, {first: undefined, waitedToAppear: true})).toBe('done: 100% 47.7 MiB, 1 file (already finished when it appeared, after 5.1s)');
     const first = event({elapsed: 1, bytes: 7.7 * MiB});
-    expect(describeDone({...done, elapsed: 11}, {first, waitedToAppear: false})).toBe('done: 100% 47.7 MiB in 11s, 4.00 MiB/s, 1 file');
+    // the job's time (its `duration`: seen moving at 1s, finished at 11s), not the watch's 11s
+    expect(describeDone(event({...done, elapsed: 11, duration: 10}), {first, waitedToAppear: false})).toBe('done: 100% 47.7 MiB in 10s, 4.00 MiB/s, 1 file');
+    expect(describeDone(event({...done, elapsed: 11, duration: 8}), {first, waitedToAppear: false})).toBe('done: 100% 47.7 MiB in 8s, 5.00 MiB/s, 1 file');
   });
 
   it('keeps one whole summary line per job', () => {

@@ -106,7 +106,7 @@ export async function demoCommand(raw: DemoRawOptions, env: Env): Promise<number
       {kind: 'extract', hash: hashes.extract},
     ] as const;
     // the demo's own emulator and token: the same resolver as the CLI, only host and token are given
-    const resolved = await resolveWatchOptions({jobs}, {json: raw.json, quiet: raw.quiet, color: raw.color, host: emulator.url, auth: token, interval: `${intervalMs}ms`, stall: '30'}, env);
+    const resolved = await resolveWatchOptions({jobs}, {json: raw.json, quiet: raw.quiet, plain: raw.plain, color: raw.color, host: emulator.url, auth: token, interval: `${intervalMs}ms`, stall: '30'}, env);
     const options = {...resolved, proxy: null}; // the demo's emulator is ours, on loopback: never through a proxy
     const watching = runSession(options, env);
 

@@ -24,19 +24,21 @@ export function describeFiles(e: StatusEvent): string | null {
 }
 
 /**
- * `done: 100% 29.3 MiB in 24.1s, 1.20 MiB/s, 3 files` (the rate: average while it moved). A job
- * never seen moving gets no time and no rate: it finished before the first look, and the time of
- * that look says nothing about the upload.
+ * `done: 100% 29.3 MiB in 24.1s, 1.20 MiB/s, 3 files`: the time the job was seen running (the done
+ * event's `duration`: from the first poll that saw it moving to the one that saw it finished, less
+ * any time stopped with Ctrl-Z), and the bytes that moved in it over that time. A job never seen
+ * moving gets no time and no rate: it finished before the first look, and the time of that look
+ * says nothing about the upload.
  */
 export function describeDone(e: StatusEvent, job: Pick<JobState<unknown>, 'first' | 'waitedToAppear'>): string {
   const size = e.totalBytes ?? e.bytes;
   const head = e.percent === null ? 'done:' : 'done: 100%'; // an extraction has no total: no percent
   let line = size === null ? head : `${head} ${formatBytes(size)}`;
   const {first} = job;
-  if (first) {
-    line += ` in ${formatSeconds(e.elapsed)}`;
-    const activeSeconds = e.elapsed - first.elapsed;
-    if (activeSeconds > 0 && e.bytes !== null && first.bytes !== null && e.bytes > first.bytes) line += `, ${formatRate((e.bytes - first.bytes) / activeSeconds)}`;
+  const seconds = e.event === 'done' ? e.duration : null;
+  if (first && seconds !== null) {
+    line += ` in ${formatSeconds(seconds)}`;
+    if (seconds > 0 && e.bytes !== null && first.bytes !== null && e.bytes > first.bytes) line += `, ${formatRate((e.bytes - first.bytes) / seconds)}`;
   }
   const files =
     e.kind === 'zip'

@@ -10,6 +10,9 @@ interface Timer {
  * A clock whose time moves only when the test says so. `run()` drives an async task to its end:
  * whenever nothing else can happen (all promise chains settled), it jumps to the next timer.
  */
+/** The wall time a FakeClock starts at: events made at its time 0 say `2026-12-05T21:58:43.120Z`. */
+export const FAKE_WALL_START_MS = Date.UTC(2026, 11, 5, 21, 58, 43, 120);
+
 export class FakeClock implements Clock {
   time = 0;
   readonly sleeps: number[] = [];
@@ -17,6 +20,10 @@ export class FakeClock implements Clock {
 
   now(): number {
     return this.time;
+  }
+
+  wall(): number {
+    return FAKE_WALL_START_MS + this.time;
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
