@@ -236,7 +236,9 @@ export async function* pollJob(spec: JobSpec, deps: WatchDeps): AsyncGenerator<L
       yield events.waiting(elapsed(now), fields(last ?? EMPTY));
       const waited = now - notFoundSince;
       if (waited >= spec.waitMs) {
-        const {message, hint} = notFoundMessage(spec, last !== undefined, waited);
+        // --wait, not the time measured (a little more, by how the polls fell): many jobs not found
+        // for one reason get one message, said once for all of them
+        const {message, hint} = notFoundMessage(spec, last !== undefined, spec.waitMs > 0 ? spec.waitMs : waited);
         yield failure(now, ExitCode.notFound, outcome.code, message, hint);
         return;
       }

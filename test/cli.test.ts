@@ -56,7 +56,7 @@ describe('watching an upload', () => {
     const lines = events(result.stdout);
     expect(lines.map((e) => e.event)).toEqual(['waiting', 'waiting', 'progress', 'progress', 'done']);
     expect(lines[3]).toMatchObject({kind: 'upload', hash: 'h1', host: new URL(emulator.url).host, bytes: 500, totalBytes: 1000, percent: 50, files: 0, totalFiles: null, currentFile: 'b.bin'});
-    expect(Object.keys(lines[3] as object)).toEqual(['event', 'kind', 'hash', 'host', 'elapsed', 'bytes', 'totalBytes', 'files', 'totalFiles', 'percent', 'rate', 'eta', 'currentFile', 'raw']);
+    expect(Object.keys(lines[3] as object)).toEqual(['event', 'kind', 'hash', 'host', 'elapsed', 'time', 'bytes', 'totalBytes', 'files', 'totalFiles', 'percent', 'rate', 'eta', 'currentFile', 'raw']);
     expect(lines.at(-1)).toMatchObject({event: 'done', percent: 100, raw: {finished: true, files: [{fileid: 42}]}});
     expect(emulator.connections).toBe(1);
     expect(emulator.requests).toHaveLength(5);

@@ -35,7 +35,7 @@ describe('extract', () => {
     const events = ndjson(result.stdout);
     const lines = events.flatMap((e) => (e.event === 'output' ? (e.lines as string[]) : []));
     expect(lines).toEqual(Emulator.extractOutput('photos.zip', ENTRIES));
-    for (const e of events.filter((event) => event.event === 'output')) expect(Object.keys(e)).toEqual(['event', 'kind', 'hash', 'host', 'elapsed', 'lines']);
+    for (const e of events.filter((event) => event.event === 'output')) expect(Object.keys(e)).toEqual(['event', 'kind', 'hash', 'host', 'elapsed', 'time', 'lines']);
     expect(events.at(-1)).toMatchObject({event: 'done', kind: 'extract', files: 12, bytes: ENTRIES.reduce((sum, entry) => sum + entry.size, 0), percent: null, totalBytes: null, totalFiles: null, eta: null});
     // every poll after the first named how many lines it had: never the whole log again
     const polls = emulator.requests.filter((request) => request.path === '/extractarchiveprogress');

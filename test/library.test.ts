@@ -22,7 +22,7 @@ describe('watchUpload / watchZip', () => {
     emulator.script('uploadprogress', 'h1', [Emulator.error(1900), Emulator.uploadAnswer({uploaded: 5, total: 10}), Emulator.uploadAnswer({uploaded: 10, total: 10, finished: true, files: [{fileid: 9}]})]);
     const events = await all(watchUpload('h1', {host: emulator.url, auth: AUTH, interval: '5ms'}));
     expect(events.map((e) => e.event)).toEqual(['waiting', 'progress', 'done']);
-    expect(Object.keys(events[1] as object)).toEqual(['event', 'kind', 'hash', 'host', 'elapsed', 'bytes', 'totalBytes', 'files', 'totalFiles', 'percent', 'rate', 'eta', 'currentFile', 'raw']);
+    expect(Object.keys(events[1] as object)).toEqual(['event', 'kind', 'hash', 'host', 'elapsed', 'time', 'bytes', 'totalBytes', 'files', 'totalFiles', 'percent', 'rate', 'eta', 'currentFile', 'raw']);
     expect(events[2]).toMatchObject({percent: 100, raw: {files: [{fileid: 9}]}});
     expect(emulator.connections).toBe(1);
   });
