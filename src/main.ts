@@ -147,7 +147,7 @@ Examples:
   ${NAME} upload backup-42 --host "$host"        # bars on a terminal, lines in a log
   ${NAME} zip zip-7 --json | jq .percent         # NDJSON for scripts
 
-Environment: PCLOUD_AUTH, PCLOUD_ACCESS_TOKEN, PCLOUD_API_HOST, PCLOUD_REGION, NO_COLOR, FORCE_COLOR, CI.
+Environment: PCLOUD_AUTH, PCLOUD_ACCESS_TOKEN, PCLOUD_API_HOST, PCLOUD_REGION, NO_COLOR, FORCE_COLOR, CI (plain lines; not when false or 0), LC_ALL/LC_CTYPE/LANG (not UTF-8: ASCII marks).
 Exit codes: 0 finished, 1 internal error or output not written, 2 usage, 3 auth, 4 not found, 5 rate limited, 6 server/network, 7 timeout/stall, 8 some items failed, 129/130/143 interrupted.`,
     );
 

@@ -43,8 +43,9 @@ interface Pace {
   movingAnnounced: boolean;
   /** many jobs: its requests are failing, and that was said */
   failingAnnounced: boolean;
+  /** its place among the jobs (argv's order): a grouped error names the hashes in it */
+  order: number;
 }
-const newPace = (): Pace => ({lastLineAt: -Infinity, lastDecile: -1, waitAnnounced: undefined, lastWaitingLineAt: -Infinity, lastRetryLineAt: -Infinity, movingAnnounced: false, failingAnnounced: false});
 
 /** Identical errors of several jobs, said once. */
 interface ErrorGroup {
@@ -67,7 +68,11 @@ function groupLine(group: ErrorGroup): string {
   const count = group.jobs.length;
   const text = sanitize(group.message, 1000);
   const body = text.startsWith(`${group.kind} `) ? text.slice(group.kind.length + 1) : text;
-  const shown = group.jobs.slice(0, GROUP_HASHES_SHOWN).map(({job}) => job.hash);
+  const shown = group.jobs
+    .slice()
+    .sort((a, b) => a.job.own.order - b.job.own.order)
+    .slice(0, GROUP_HASHES_SHOWN)
+    .map(({job}) => job.hash);
   const hashes = `(${shown.join(', ')}${count > shown.length ? `, … and ${count - shown.length} more` : ''})`;
   const cut = body.indexOf('; '); // the message, then its hint: the hashes belong to the message
   const said = cut < 0 ? `${body} ${hashes}` : `${body.slice(0, cut)} ${hashes}${body.slice(cut)}`;
@@ -86,6 +91,8 @@ function errorLine(job: JobState<Pace>, e: ErrorEvent): string {
  * it ends). Identical errors of several jobs are said once; several jobs end with a line for the run.
  */
 export function plainRenderer(stderr: OutStream, clock: Clock, jobs: readonly {kind: JobKind; hash: string}[] = [], options: PlainOptions = {}): Renderer {
+  let created = 0;
+  const newPace = (): Pace => ({lastLineAt: -Infinity, lastDecile: -1, waitAnnounced: undefined, lastWaitingLineAt: -Infinity, lastRetryLineAt: -Infinity, movingAnnounced: false, failingAnnounced: false, order: created++});
   const states = new JobStates(clock, newPace, jobs);
   const groupWindowMs = Math.min(ERROR_GROUP_MAX_MS, Math.max(ERROR_GROUP_MIN_MS, (options.intervalMs ?? 0) * 1.5));
   const groups = new Map<string, ErrorGroup>();
