@@ -29,6 +29,10 @@ export interface Env {
   stdin: NodeJS.ReadableStream;
   vars: Readonly<Record<string, string | undefined>>;
   clock: Clock;
+  /** the wall clock, ms since the Unix epoch: only for timestamps shown to others (metrics), never for durations */
+  wallNow(): number;
+  /** this machine's name (os.hostname()): the Pushgateway's `instance` */
+  hostname(): Promise<string>;
   random(): number;
   /**
    * A file read from its start, at most `maxBytes` of it; rejects if it cannot be opened. A FIFO
@@ -81,6 +85,9 @@ export function nodeEnv(): Env {
     },
     vars: process.env,
     clock: realClock,
+    wallNow: () => Date.now(),
+    // node:os is not loaded at start: only a run that pushes metrics needs it
+    hostname: async () => (await import('node:os')).hostname(),
     random: Math.random,
     async openRead(path, maxBytes) {
       // O_NONBLOCK: opening a FIFO with no writer would block a libuv thread (and process.exit with it)
