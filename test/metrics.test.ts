@@ -6,8 +6,9 @@ import {join} from 'node:path';
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest';
 import {Emulator, type ScriptedAnswer} from '../src/emulator/index.js';
 import {MetricsCollector, watchUpload} from '../src/index.js';
-import {AUTH, events, runCli, startCli, type CliResult} from './helpers/cli.js';
+import {AUTH, BIN, events, runCli, startCli, type CliResult} from './helpers/cli.js';
 import {runMain} from './helpers/in-process.js';
+import {hasTmux, Terminal} from './helpers/tmux.js';
 
 // --metrics-file and --pushgateway against the real programs: the Prometheus Pushgateway (Debian's
 // prometheus-pushgateway) on a loopback port, and promtool (Debian's prometheus) to check the text
@@ -163,6 +164,26 @@ describe('bad metrics options: a usage error before any request', () => {
       expect(result.stderr).not.toContain('fleet@');
     }
     expect(emulator.requests).toEqual([]);
+  });
+});
+
+describe.skipIf(!hasTmux)('metrics beside the terminal display', () => {
+  it('writes the file, and says a refused Pushgateway once, below the summary, never inside the display', async () => {
+    emulator.script('uploadprogress', 'tty1', [up(0), ...Array<ScriptedAnswer>(20).fill(up(300)), up(600), finished()]);
+    const file = join(tempDir(), 'tty.prom');
+    const gateway = `http://127.0.0.1:${await freePort()}`;
+    const terminal = new Terminal([process.execPath, BIN, 'upload', 'tty1', '--host', emulator.url, '--interval', '50ms', '--metrics-file', file, '--pushgateway', gateway], {PCLOUD_AUTH: AUTH}, {columns: 160, rows: 24}); // wide: the message on one line
+    try {
+      const lines = (await terminal.waitFor(/EXIT=0/)).split('\n');
+      const summary = lines.findIndex((line) => /^✔ upload tty1: done/.test(line));
+      const said = lines.filter((line) => line.includes('cannot push metrics'));
+      expect(summary).toBeGreaterThanOrEqual(0);
+      expect(said).toEqual([`pcloud-progress: cannot push metrics to ${gateway}: connection refused (retried; the watch goes on)`]);
+      expect(lines.indexOf(said[0] as string)).toBe(summary + 1);
+      expect(valueOf(samples(readFileSync(file, 'utf8')), 'pcloud_progress_state', {hash: 'tty1', state: 'done'})).toBe(1);
+    } finally {
+      terminal.kill();
+    }
   });
 });
 
