@@ -62,6 +62,29 @@ describe('the pace of the metrics outputs', () => {
     expect(sent).toEqual([0, 60_000]);
   });
 
+  it('spaces its sends further when the text is costly to build (thousands of jobs)', async () => {
+    const clock = new FakeClock();
+    const sent: number[] = [];
+    let version = 0;
+    // 250 ms to build each text: the gap grows to 20 times that
+    const paced = new Paced(output(1000, async () => void sent.push(clock.now())), clock, async () => {
+      clock.time += 250;
+      return `v${version}`;
+    }, () => {});
+    await clock.run(
+      (async () => {
+        for (const until = clock.now() + 30_000; clock.now() < until; await clock.sleep(10)) {
+          version += 1;
+          paced.kick();
+        }
+        await paced.end(clock.now() + END_WAIT_MS);
+      })(),
+    );
+    for (let i = 1; i < sent.length - 1; i++) expect((sent[i] as number) - (sent[i - 1] as number)).toBeGreaterThanOrEqual(20 * 250);
+    expect(sent.length).toBeGreaterThanOrEqual(6);
+    expect(sent.length).toBeLessThanOrEqual(8);
+  });
+
   it('says a failing output once, however often it fails, and keeps trying', async () => {
     const clock = new FakeClock();
     let tries = 0;
