@@ -4,7 +4,7 @@ import {createServer, type AddressInfo} from 'node:net';
 import {hostname, tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest';
-import {Emulator, type ScriptedAnswer} from '../src/emulator/index.js';
+import {Emulator, FAULTS, type ScriptedAnswer} from '../src/emulator/index.js';
 import {MetricsCollector, watchUpload} from '../src/index.js';
 import {AUTH, BIN, events, runCli, startCli, type CliResult} from './helpers/cli.js';
 import {runMain} from './helpers/in-process.js';
@@ -121,10 +121,14 @@ function promtoolCheck(text: string): {status: number | null; output: string} {
 }
 
 let emulator: Emulator;
+/** CLI runs a test started: none outlives its test, passed or failed */
+const running: ReturnType<typeof startCli>[] = [];
+const started = (run: ReturnType<typeof startCli>): ReturnType<typeof startCli> => (running.push(run), run);
 beforeEach(async () => {
   emulator = await Emulator.start();
 });
 afterEach(async () => {
+  for (const run of running.splice(0)) if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
   await emulator.close();
 });
 
@@ -164,6 +168,54 @@ describe('bad metrics options: a usage error before any request', () => {
       expect(result.stderr).not.toContain('fleet@');
     }
     expect(emulator.requests).toEqual([]);
+  });
+});
+
+/** Reads the file until `check` holds for its samples (it is replaced about once a second). */
+async function fileShows(file: string, what: string, check: (list: Sample[]) => boolean): Promise<Sample[]> {
+  for (const until = Date.now() + 15_000; ; await new Promise((resolve) => setTimeout(resolve, 25))) {
+    let list: Sample[] = [];
+    try {
+      list = samples(readFileSync(file, 'utf8'));
+    } catch {
+      // not written yet
+    }
+    if (check(list)) return list;
+    if (Date.now() > until) throw new Error(`the file never showed ${what}`);
+  }
+}
+
+describe('the state as the run goes', () => {
+  it('retrying while requests fail, running again at the next answer even when its numbers did not change', async () => {
+    emulator.script('uploadprogress', 'r1', [up(0), up(300), ...Array<ScriptedAnswer>(7).fill(FAULTS.http502), up(300)]);
+    const file = join(tempDir(), 'retry.prom');
+    const run = started(startCli(['upload', 'r1', '--host', emulator.url, '--timeout', '60s', '--interval', '20ms', '--json', '--metrics-file', file]));
+    const state = (list: Sample[], name: string): number | undefined => valueOf(list, 'pcloud_progress_state', {hash: 'r1', state: name});
+    const failing = await fileShows(file, 'the job retrying', (list) => state(list, 'retrying') === 1);
+    expect(state(failing, 'running')).toBe(0);
+    const stampWhileFailing = valueOf(failing, 'pcloud_progress_last_answer_timestamp_seconds', {hash: 'r1'}) ?? NaN;
+    // the same 300 bytes again: no event, but an answer
+    const again = await fileShows(file, 'the job running again', (list) => state(list, 'running') === 1);
+    expect(state(again, 'retrying')).toBe(0);
+    expect(valueOf(again, 'pcloud_progress_last_answer_timestamp_seconds', {hash: 'r1'})).toBeGreaterThan(stampWhileFailing);
+    emulator.script('uploadprogress', 'r1', [finished()]);
+    const result = await run.result;
+    expect(result.code).toBe(0);
+    expect(events(result.stdout).filter((e) => e.event === 'progress').map((e) => e.bytes)).toEqual([0, 300]);
+  });
+
+  it('SIGTERM: the file is written once more, with the job in error and exit code 143', async () => {
+    emulator.script('uploadprogress', 's1', [up(0), up(300)]);
+    const file = join(tempDir(), 'stopped.prom');
+    const run = started(startCli(['upload', 's1', '--host', emulator.url, '--timeout', '60s', '--interval', '20ms', '--json', '--metrics-file', file]));
+    await run.output(/"bytes":300/);
+    await fileShows(file, 'the job running', (list) => valueOf(list, 'pcloud_progress_state', {hash: 's1', state: 'running'}) === 1);
+    run.child.kill('SIGTERM');
+    const result = await run.result;
+    expect(result.code).toBe(143);
+    const list = samples(readFileSync(file, 'utf8'));
+    expect(valueOf(list, 'pcloud_progress_state', {hash: 's1', state: 'error'})).toBe(1);
+    expect(valueOf(list, 'pcloud_progress_exit_code', {hash: 's1'})).toBe(143);
   });
 });
 
@@ -279,7 +331,7 @@ withTools('metrics through the real Pushgateway and promtool', () => {
     const doomed = await Pushgateway.start();
     try {
       emulator.script('uploadprogress', 'k1', [up(0), up(100)]);
-      const run = startCli(['upload', 'k1', '--host', emulator.url, '--interval', '20ms', '--json', '--pushgateway', doomed.url]);
+      const run = started(startCli(['upload', 'k1', '--host', emulator.url, '--timeout', '60s', '--interval', '20ms', '--json', '--pushgateway', doomed.url]));
       // the first push landed: then the Pushgateway dies
       for (const until = Date.now() + 15_000; !(await doomed.pushed().catch(() => [])).some((s) => s.labels.hash === 'k1'); ) {
         if (Date.now() > until) throw new Error('no push reached the Pushgateway');
@@ -325,6 +377,9 @@ withTools('metrics through the real Pushgateway and promtool', () => {
         // structural, not a tight bound: a push timeout is 5 s, the run waits at most 2 s for the last one
         expect(run.ms).toBeLessThan(without.ms + 3000);
       }
+      // --quiet prints nothing, a failing Pushgateway included
+      const quiet = await runCli(['upload', 't1', '--host', emulator.url, '--interval', '20ms', '--timeout', '300ms', '--quiet', '--pushgateway', `http://127.0.0.1:${await freePort()}`]);
+      expect(quiet).toMatchObject({code: 7, stdout: '', stderr: ''});
     } finally {
       await stopped.stop();
     }
