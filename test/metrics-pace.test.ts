@@ -96,6 +96,23 @@ describe('the pace of the metrics outputs', () => {
     expect(said).toEqual(['cannot push metrics to http://gateway.example: connection refused (retried; the watch goes on)']);
   });
 
+  it('tries a failed send again after the gap, also when nothing changed since', async () => {
+    const clock = new FakeClock();
+    const tries: number[] = [];
+    const paced = new Paced(output(5000, async () => {
+      tries.push(clock.now());
+      if (tries.length < 3) throw Object.assign(new Error('refused'), {code: 'ECONNREFUSED'});
+    }), clock, async () => 'same', () => {});
+    await clock.run(
+      (async () => {
+        paced.kick();
+        await clock.sleep(60_000);
+        await paced.end(clock.now() + END_WAIT_MS);
+      })(),
+    );
+    expect(tries).toEqual([0, 5000, 10_000, 60_000]); // then it got through: nothing more until the end
+  });
+
   it('abandons a send with no answer after its timeout, and waits at most END_WAIT_MS at the end', async () => {
     const clock = new FakeClock();
     const aborted: number[] = [];

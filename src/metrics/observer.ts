@@ -44,7 +44,7 @@ function reason(error: unknown): string {
 
 /**
  * One output, paced: sent when something changed and its gap since the last send has passed; one
- * send at a time, each with its own timeout; a failure said once and retried at the next change.
+ * send at a time, each with its own timeout; a failure said once and retried after the gap.
  */
 export class Paced {
   readonly #output: Output;
@@ -108,6 +108,7 @@ export class Paced {
       this.#textMs = this.#clock.now() - this.#lastStart;
       await this.#output.send(text, request.signal);
     } catch (error) {
+      this.#dirty = true; // tried again after the gap, changed or not
       // said once a run: a Pushgateway down for the night must not fill the log
       if (!this.#said) {
         const cutShort = request.signal.aborted && !timedOut; // by end(): the last word, nothing is retried
