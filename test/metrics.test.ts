@@ -9,6 +9,8 @@ import {MetricsCollector, watchUpload} from '../src/index.js';
 import {AUTH, BIN, events, runCli, startCli, type CliResult} from './helpers/cli.js';
 import {runMain} from './helpers/in-process.js';
 import {hasTmux, Terminal} from './helpers/tmux.js';
+import {makeTestCertificate, type TestCertificate} from './helpers/tls.js';
+import {request as httpsRequest} from 'node:https';
 
 // --metrics-file and --pushgateway against the real programs: the Prometheus Pushgateway (Debian's
 // prometheus-pushgateway) on a loopback port, and promtool (Debian's prometheus) to check the text
@@ -39,23 +41,51 @@ class Pushgateway {
   private constructor(
     readonly url: string,
     readonly child: ChildProcess,
+    private readonly ca: string | undefined,
   ) {}
 
-  static async start(): Promise<Pushgateway> {
+  /** `tls`: served over https with this certificate (the Pushgateway's web config file). */
+  static async start(tls?: TestCertificate): Promise<Pushgateway> {
     const port = await freePort();
     // Debian's build persists to /var/lib/prometheus by default: an empty name keeps it in memory
-    const child = spawn('prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file=', '--log.level=warn'], {stdio: 'ignore'});
-    const gateway = new Pushgateway(`http://127.0.0.1:${port}`, child);
+    const args = [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file=', '--log.level=warn'];
+    if (tls) {
+      const dir = tempDir();
+      writeFileSync(join(dir, 'server.pem'), tls.tls.cert);
+      writeFileSync(join(dir, 'server.key'), tls.tls.key);
+      writeFileSync(join(dir, 'web.yml'), `tls_server_config:\n  cert_file: ${join(dir, 'server.pem')}\n  key_file: ${join(dir, 'server.key')}\n`);
+      args.push(`--web.config.file=${join(dir, 'web.yml')}`);
+    }
+    const child = spawn('prometheus-pushgateway', args, {stdio: 'ignore'});
+    const gateway = new Pushgateway(`${tls ? 'https' : 'http'}://127.0.0.1:${port}`, child, tls && readFileSync(tls.caFile, 'utf8'));
     for (const until = Date.now() + 15_000; ; ) {
-      if (await fetch(`${gateway.url}/-/ready`).then((res) => res.ok, () => false)) return gateway;
+      if (await gateway.get('/-/ready').then(() => true, () => false)) return gateway;
       if (Date.now() > until || child.exitCode !== null) throw new Error(`the Pushgateway did not start on port ${port}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 
+  /** A GET of its own, trusting its CA when it speaks https. */
+  async get(path: string): Promise<string> {
+    if (this.ca === undefined) {
+      const res = await fetch(`${this.url}${path}`);
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      return res.text();
+    }
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(`${this.url}${path}`, {ca: this.ca}, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
   /** Its own /metrics: everything pushed to it, as Prometheus scrapes it. */
-  async text(): Promise<string> {
-    return (await fetch(`${this.url}/metrics`)).text();
+  text(): Promise<string> {
+    return this.get('/metrics');
   }
 
   /** Our group's samples: job="pcloud-progress", instance=this machine. */
@@ -311,6 +341,21 @@ withTools('metrics through the real Pushgateway and promtool', () => {
     expect(comparable(pushed)).toEqual(comparable(written));
     expect(pushed.some((s) => s.labels.hash?.startsWith('night'))).toBe(false); // PUT: the group holds this run's jobs only
     expect(text).not.toContain(AUTH);
+  });
+
+  it('pushes to an https:// Pushgateway too (its CA through NODE_EXTRA_CA_CERTS)', async () => {
+    const certificate = makeTestCertificate();
+    const secure = await Pushgateway.start(certificate);
+    try {
+      expect(secure.url).toMatch(/^https:/);
+      emulator.script('uploadprogress', 'tls1', [up(0), finished()]);
+      const result = await runCli(['upload', 'tls1', '--host', emulator.url, '--interval', '5ms', '--json', '--pushgateway', secure.url], {env: {NODE_EXTRA_CA_CERTS: certificate.caFile}});
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe('');
+      expect(valueOf(await secure.pushed(), 'pcloud_progress_state', {hash: 'tls1', state: 'done'})).toBe(1);
+    } finally {
+      await secure.stop();
+    }
   });
 
   it('a terminal-less plain run pushes at a calm pace: about one PUT every 5 s, and one at the end', async () => {
