@@ -6,6 +6,7 @@ import {join} from 'node:path';
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest';
 import {Emulator, FAULTS, type ScriptedAnswer} from '../src/emulator/index.js';
 import {MetricsCollector, watchUpload} from '../src/index.js';
+import {groupUrl, Pusher} from '../src/metrics/push.js';
 import {AUTH, BIN, events, runCli, startCli, type CliResult} from './helpers/cli.js';
 import {runMain} from './helpers/in-process.js';
 import {hasTmux, Terminal} from './helpers/tmux.js';
@@ -341,6 +342,17 @@ withTools('metrics through the real Pushgateway and promtool', () => {
     expect(comparable(pushed)).toEqual(comparable(written));
     expect(pushed.some((s) => s.labels.hash?.startsWith('night'))).toBe(false); // PUT: the group holds this run's jobs only
     expect(text).not.toContain(AUTH);
+  });
+
+  it("a machine name a URL path cannot hold goes in the Pushgateway's base64 form, and reads back as it was", async () => {
+    expect(groupUrl('http://gw.example:9091/prefix', 'backup-3')).toBe('http://gw.example:9091/prefix/metrics/job/pcloud-progress/instance/backup-3');
+    for (const name of ['rack/7', '', 'ünïcode name']) {
+      const pusher = new Pusher(groupUrl(gateway.url, name));
+      await pusher.push(`pcloud_progress_test_instance_name{hash="b64"} 1\n`, AbortSignal.timeout(10_000));
+      pusher.close();
+      const back = samples(await gateway.text()).filter((s) => s.name === 'pcloud_progress_test_instance_name' && s.labels.job === 'pcloud-progress');
+      expect(back.map((s) => s.labels.instance ?? '')).toContain(name);
+    }
   });
 
   it('pushes to an https:// Pushgateway too (its CA through NODE_EXTRA_CA_CERTS)', async () => {
