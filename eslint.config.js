@@ -43,6 +43,25 @@ export default tseslint.config(
     },
   },
   {
+    // dist/metrics.cjs too (--metrics-file, --pushgateway): its modules import values only from each
+    // other and from pure helpers, for the same reason
+    files: ['src/metrics/observer.ts', 'src/metrics/exposition.ts', 'src/metrics/file.ts', 'src/metrics/push.ts', 'src/metrics/state.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../*', './*', '!./exposition.js', '!./file.js', '!./push.js', '!./state.js', '!../sanitize.js'],
+              allowTypeImports: true,
+              message: 'dist/metrics.cjs holds its own copy of what it imports: only the metrics modules and pure helpers (sanitize); import types with `import type`.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // the pure helpers the display shares with the rest: they import nothing with an identity either
     files: ['src/format.ts', 'src/duration.ts', 'src/sanitize.ts'],
     rules: {

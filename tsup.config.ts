@@ -10,6 +10,8 @@ import {lazyChildProcess, trimGot, type Plugin} from './build/trim.js';
 //   run (esbuild runs a dynamically imported module on first use): `--help` never starts got.
 // - dist/tty.cjs: the terminal display (ora, cli-progress, chalk), loaded only for a terminal. It
 //   repeats a few pure helpers (format, sanitize); nothing with an identity crosses between the two.
+// - dist/metrics.cjs: --metrics-file and --pushgateway (prom-client), loaded only when one is given.
+//   Inside dist/cli.cjs it would be parsed at every start, metrics or not.
 // The library (dist/index.js) stays ESM, one file, with its types.
 const common: Options = {
   target: 'node20',
@@ -29,6 +31,14 @@ const ttyApart: Plugin = {
   },
 };
 
+/** session.ts imports './metrics/observer.js': in dist/cli.cjs that is a require of dist/metrics.cjs. */
+const metricsApart: Plugin = {
+  name: 'metrics-apart',
+  setup(build) {
+    build.onResolve({filter: /[\\/]metrics[\\/]observer\.js$/}, (args) => (args.kind === 'dynamic-import' ? {path: './metrics.cjs', external: true} : undefined));
+  },
+};
+
 // dist/THIRD-PARTY-NOTICES.md: the licenses of what both builds bundled (build/notices.ts). Written once
 // both have ended, so always after the clean below, and a failed build leaves none behind.
 const notices = thirdPartyNotices();
@@ -36,17 +46,17 @@ const notices = thirdPartyNotices();
 export default defineConfig([
   {
     ...common,
-    entry: {cli: 'src/main.ts', tty: 'src/render/tty.ts'},
+    entry: {cli: 'src/main.ts', tty: 'src/render/tty.ts', metrics: 'src/metrics/observer.ts'},
     format: ['cjs'],
     // got's HTTP/2, cache, DNS cache and decompression are off in our client: left out; commander's child_process loads on first use (build/trim.ts)
-    esbuildPlugins: [trimGot, lazyChildProcess, ttyApart, notices.plugin()],
+    esbuildPlugins: [trimGot, lazyChildProcess, ttyApart, metricsApart, notices.plugin()],
   },
   {
     ...common,
     entry: {index: 'src/index.ts'},
     format: ['esm'],
     // the two configs build at once: this one empties dist/ but for the other's files
-    clean: ['!cli.cjs', '!tty.cjs'],
+    clean: ['!cli.cjs', '!tty.cjs', '!metrics.cjs'],
     dts: {entry: {index: 'src/index.ts'}},
     esbuildPlugins: [trimGot, notices.plugin()],
     // CommonJS dependencies bundled into ESM call require(); ESM has none, so give them one

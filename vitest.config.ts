@@ -16,6 +16,7 @@ const LONGEST_FIRST = [
   'test/terminal.test.ts',
   'test/network.test.ts',
   'test/bench.test.ts',
+  'test/metrics.test.ts',
   'test/help.test.ts',
   'test/hardening.test.ts',
   'test/scale-bench.test.ts',

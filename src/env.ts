@@ -31,6 +31,8 @@ export interface Env {
   stdin: NodeJS.ReadableStream;
   vars: Readonly<Record<string, string | undefined>>;
   clock: Clock;
+  /** this machine's name (os.hostname()): the Pushgateway's `instance` */
+  hostname(): Promise<string>;
   random(): number;
   /**
    * A file read from its start, at most `maxBytes` of it; rejects if it cannot be opened. A FIFO
@@ -84,6 +86,8 @@ export function nodeEnv(): Env {
     },
     vars: process.env,
     clock: realClock,
+    // node:os is not loaded at start: only a run that pushes metrics needs it
+    hostname: async () => (await import('node:os')).hostname(),
     random: Math.random,
     async openRead(path, maxBytes) {
       // O_NONBLOCK: opening a FIFO with no writer would block a libuv thread (and process.exit with it)

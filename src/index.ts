@@ -6,3 +6,4 @@ export {watchUpload, watchZip, watchExtract, UsageError, type WatchOptions, type
 export type {WatchEvent, StatusEvent, FinalEvent, WaitingEvent, ProgressEvent, DoneEvent, ErrorEvent, OutputEvent, JobKind, EventName} from './events.js';
 export {ExactNumber} from './json.js';
 export {ExitCode} from './exit-codes.js';
+export {MetricsCollector, type MetricsCollectorOptions} from './metrics/collector.js';

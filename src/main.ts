@@ -72,6 +72,8 @@ function addWatchCommand(program: Command, kind: JobKind, run: (kind: JobKind, h
     .option('--plain', 'plain lines even on a terminal (what a log, CI or TERM=dumb gets)')
     .option('-q, --quiet', 'print nothing; the exit code tells')
     .option('--no-color', 'no colors (also NO_COLOR, TERM=dumb)')
+    .option('--metrics-file <path>', "also write the jobs' state as Prometheus text to this file, replaced as it changes (node_exporter's textfile collector)")
+    .option('--pushgateway <url>', "also push the jobs' state to this Prometheus Pushgateway as it changes, and once at the end")
     .addHelpText(
       'after',
       `

@@ -5,6 +5,7 @@ import {parseDuration} from './duration.js';
 import {checkToken, inputName, inputWaitMs, MAX_TOKEN_FILE_BYTES, openInput, promptToken, readAll, readFirstLine} from './input.js';
 import {DEFAULT_HOSTS, isLoopback, parseHost, type Host} from './host.js';
 import type {JobKind} from './events.js';
+import {resolveMetricsOptions, type MetricsOptions} from './metrics/options.js';
 
 export type Region = keyof typeof DEFAULT_HOSTS;
 /** `human`: the terminal display on a terminal, plain lines elsewhere; `plain`: plain lines anywhere (--plain) */
@@ -36,6 +37,8 @@ export interface RawOptions {
   /** plain lines even on a terminal */
   plain?: boolean;
   color?: boolean;
+  metricsFile?: string;
+  pushgateway?: string;
 }
 
 export interface ConnectionOptions {
@@ -65,6 +68,8 @@ export interface WatchOptions extends ConnectionOptions {
   output: OutputMode;
   /** false when --no-color, NO_COLOR or TERM=dumb; otherwise left to the terminal */
   color: boolean;
+  /** --metrics-file, --pushgateway; absent when neither is given */
+  metrics?: MetricsOptions;
 }
 
 export const DEFAULTS = {interval: '1', wait: '30', timeout: '0', stall: '0', requestTimeout: '10', connections: '4'} as const;
@@ -200,6 +205,7 @@ export async function resolveWatchOptions(request: WatchRequest, raw: RawOptions
   const stallMs = parseDurationOption('--stall', raw.stall ?? DEFAULTS.stall, {min: 1, allowZero: true});
   const connections = parseConnections(raw.connections ?? DEFAULTS.connections);
   request.jobs.forEach((job) => validateHash(job.hash));
+  const metrics = await resolveMetricsOptions(raw);
   // files and stdin last: every other usage error is reported without touching a file or stdin
   const listed = raw.hashFile === undefined ? [] : await readHashFile(raw.hashFile, env, inputWaitMs(timeoutMs));
   listed.forEach((hash, index) => {
@@ -222,6 +228,7 @@ export async function resolveWatchOptions(request: WatchRequest, raw: RawOptions
     stallMs,
     output,
     color: colorAllowed(raw, env),
+    ...(metrics && {metrics}),
     credentials: await resolveCredentials(raw, env, timeoutMs),
   };
   return Object.freeze(options);

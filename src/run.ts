@@ -6,18 +6,37 @@ import {eventFactory, NO_STATUS, type ErrorEvent, type JobKind} from './events.j
 import {merge} from './merge.js';
 import type {StoppedTime} from './stopped.js';
 import type {Renderer} from './render/renderer.js';
+import type {Job} from './options.js';
+import type {Outcome} from './api/outcome.js';
 import {pollJob, type Interruption, type LoopEvent} from './watch.js';
 
 const METHOD = {upload: 'uploadprogress', zip: 'savezipprogress', extract: 'extractarchiveprogress'} as const;
 
 /** What a run needs to know: the jobs, the server, the credentials and the timing (not the output). */
-export type RunOptions = Omit<WatchOptions, 'output' | 'color'>;
+export type RunOptions = Omit<WatchOptions, 'output' | 'color' | 'metrics'>;
+
+/** Sees the run beside the renderer (--metrics-file, --pushgateway): every event, every poll's outcome, and the end. */
+export interface RunObserver {
+  handle(event: LoopEvent): void;
+  /** each poll: one whose numbers did not change makes no event, but it was an answer */
+  polled(job: Job, outcome: Outcome): void;
+  /** after the last event and the renderer's end; resolves soon (it bounds its own wait) */
+  end(): Promise<void>;
+}
+
+/** What a run may be given besides its options: the time stopped with Ctrl-Z, and a look at every poll. */
+export interface RunHooks {
+  /** the jobs' durations leave out the time the process was stopped */
+  stopped?: StoppedTime;
+  onPoll?: RunObserver['polled'];
+}
 
 /**
  * Watches every job of `options` at once through one pinned client: the merged events of all jobs,
  * each job's last one `done` or `error`. The CLI and the library both watch through this.
  */
-export async function* jobEvents(options: RunOptions, env: Pick<Env, 'clock' | 'random'>, signal: AbortSignal, stopped?: StoppedTime): AsyncGenerator<LoopEvent, void, undefined> {
+export async function* jobEvents(options: RunOptions, env: Pick<Env, 'clock' | 'random'>, signal: AbortSignal, hooks: RunHooks = {}): AsyncGenerator<LoopEvent, void, undefined> {
+  const {stopped, onPoll} = hooks;
   const startedAt = env.clock.now();
   let client: ApiClient;
   try {
@@ -31,9 +50,11 @@ export async function* jobEvents(options: RunOptions, env: Pick<Env, 'clock' | '
   }
   try {
     const jobSignals = fanOut(signal, options.jobs.length);
-    const jobs = options.jobs.map(({kind, hash}, index) => {
+    const jobs = options.jobs.map((job, index) => {
+      const {kind, hash} = job;
       const method = METHOD[kind];
       const body = formBodies(client, hash);
+      const call = (pollSignal: AbortSignal, params: Record<string, string>): Promise<Outcome> => client.call(method, body(params), pollSignal);
       const spec = {
         kind,
         hash,
@@ -46,7 +67,8 @@ export async function* jobEvents(options: RunOptions, env: Pick<Env, 'clock' | '
         // job i of n first polls i/n of the way into the interval: n jobs, n evenly spaced polls
         firstPollDelayMs: (index / options.jobs.length) * options.intervalMs,
       };
-      return pollJob(spec, {poll: (pollSignal, params) => client.call(method, body(params), pollSignal), clock: env.clock, random: env.random, startedAt, signal: jobSignals[index] as AbortSignal, stopped});
+      const poll = onPoll === undefined ? call : (pollSignal: AbortSignal, params: Record<string, string>) => call(pollSignal, params).then((outcome) => (onPoll(job, outcome), outcome));
+      return pollJob(spec, {poll, clock: env.clock, random: env.random, startedAt, signal: jobSignals[index] as AbortSignal, stopped});
     });
     yield* merge<LoopEvent>(jobs);
   } finally {
@@ -55,16 +77,18 @@ export async function* jobEvents(options: RunOptions, env: Pick<Env, 'clock' | '
 }
 
 /** Feeds every event to the renderer; returns the run's exit code: the highest of the jobs'. */
-export async function renderRun(options: WatchOptions, env: Env, renderer: Renderer, signal: AbortSignal, stopped?: StoppedTime): Promise<number> {
+export async function renderRun(options: WatchOptions, env: Env, renderer: Renderer, signal: AbortSignal, {stopped, observer}: {stopped?: StoppedTime; observer?: RunObserver} = {}): Promise<number> {
   const exitCodes: number[] = [];
   try {
-    for await (const event of jobEvents(options, env, signal, stopped)) {
+    for await (const event of jobEvents(options, env, signal, {stopped, onPoll: observer?.polled})) {
       if (event.event === 'done') exitCodes.push(ExitCode.ok);
       if (event.event === 'error') exitCodes.push(event.exitCode);
+      observer?.handle(event);
       if (!(signal.aborted && (signal.reason as Interruption | undefined)?.silent)) renderer.handle(event);
     }
   } finally {
     renderer.end();
+    await observer?.end();
   }
   return combineExitCodes(exitCodes);
 }

@@ -7,6 +7,7 @@ import {silentRenderer, type Renderer} from './render/renderer.js';
 import {MIN_COLUMNS} from './render/layout.js';
 import {StoppedTime} from './stopped.js';
 import type {Interruption} from './watch.js';
+import type {RunObserver} from './run.js';
 
 // A watch session, for the watch commands and the demo alike: the renderer chosen for the output,
 // signals and the output's fate wired to one AbortController, the run rendered to its exit code.
@@ -33,6 +34,13 @@ async function selectRenderer(options: WatchOptions, env: Env): Promise<Renderer
   return plainRenderer(env.stderr, env.clock, options.jobs, {intervalMs: options.intervalMs});
 }
 
+/** --metrics-file, --pushgateway: prom-client and the pushing (dist/metrics.cjs) are loaded only when asked for. */
+async function startObserver(options: WatchOptions, env: Env): Promise<RunObserver | undefined> {
+  if (options.metrics === undefined) return undefined;
+  const {startMetrics} = await import('./metrics/observer.js');
+  return startMetrics(options, env);
+}
+
 /**
  * Runs a watch with signals and the output's fate wired to one AbortController. SIGHUP, SIGINT and
  * SIGTERM end the jobs with 129/130/143; a second one ends the process at once. A closed or full
@@ -53,7 +61,7 @@ export async function runSession(options: WatchOptions, env: Env): Promise<numbe
   }
   // run.ts brings the HTTP client (got, node:http, node:tls): loaded only now that the options were
   // accepted, so a usage error (no credentials, a bad hash) exits without paying for it
-  const [{renderRun}, renderer] = await Promise.all([import('./run.js'), selectRenderer(options, env)]);
+  const [{renderRun}, renderer, observer] = await Promise.all([import('./run.js'), selectRenderer(options, env), startObserver(options, env)]);
   const removeSignals = env.onSignal((signal) => {
     if (controller.signal.aborted) {
       renderer.end(); // a second Ctrl-C: out at once, but never with the cursor hidden
@@ -68,7 +76,7 @@ export async function runSession(options: WatchOptions, env: Env): Promise<numbe
     () => stopped.resume(),
   );
   try {
-    return await renderRun(options, env, renderer, controller.signal, stopped);
+    return await renderRun(options, env, renderer, controller.signal, {stopped, observer});
   } finally {
     removeSuspend();
     removeSignals();

@@ -94,6 +94,18 @@ describe('what each command loads', () => {
     for (const unused of ['http2', 'zlib', 'assert']) expect(builtins).not.toContain(unused);
   });
 
+  it('prom-client is in metrics.cjs only, which --metrics-file loads (and --json alone does not: above)', async () => {
+    const marker = 'A metric with the name'; // a message of prom-client's registry
+    expect(holds('metrics.cjs', marker)).toBe(true);
+    expect(holds('cli.cjs', marker)).toBe(false);
+    emulator.script('uploadprogress', 'm1', [Emulator.uploadAnswer({uploaded: 10, total: 10, finished: true, files: []})]);
+    const file = join(mkdtempSync(join(tmpdir(), 'pp-loading-metrics-')), 'm.prom');
+    const {result, files} = await loaded(['upload', 'm1', '--host', emulator.url, '--json', '--metrics-file', file]);
+    expect(result.code).toBe(0);
+    expect(files).toEqual(['pcloud-progress.cjs', 'cli.cjs', 'metrics.cjs']);
+    expect(readFileSync(file, 'utf8')).toContain('pcloud_progress_state{kind="upload",hash="m1"');
+  });
+
   it('plain lines off a TTY load no terminal display either', async () => {
     emulator.script('uploadprogress', 'p1', [Emulator.uploadAnswer({uploaded: 10, total: 10, finished: true, files: []})]);
     const {result, files} = await loaded(['upload', 'p1', '--host', emulator.url]);
