@@ -137,7 +137,7 @@ function buildProgram(env: Env, errorLine: (message: string) => void): Command {
       `
 Examples:
   ${NAME} demo                                   # try it: no account, no network
-  host=$(${NAME} server)                         # the API machine to upload to and poll
+  host=$(${NAME} server --url)                   # the API machine to upload to ("$host/uploadfile") and poll
   ${NAME} upload backup-42 --host "$host"        # bars on a terminal, lines in a log
   ${NAME} zip zip-7 --json | jq 'select(.percent != null) | .percent'   # NDJSON for scripts
 
@@ -151,38 +151,45 @@ Exit codes: 0 finished, 1 internal error or output not written, 2 usage, 3 auth,
   };
   for (const kind of JOB_KINDS) addWatchCommand(program, kind, runKind);
   connectionOptions(program.command('server').summary('print a hostname pinned to one API machine (for upload + watch)'))
+    .option('--url', 'print it as an origin URL (https://api7.pcloud.com; the emulator: http://127.0.0.1:8080): for "$host/uploadfile" and --host alike')
     .option('--json', 'print the whole answer as one JSON object')
     .addHelpText(
       'after',
       // the token goes in the form body, never in the URL (a URL ends up in logs)
       `
 Examples (upload to the machine it names, and watch the upload there):
-  host=$(${NAME} server)
-  curl -s -F "auth=$PCLOUD_AUTH" -F progresshash=h1 -F folderid=0 -F file=@big.bin "https://$host/uploadfile" >/dev/null &
+  host=$(${NAME} server --url)
+  curl -s -F "auth=$PCLOUD_AUTH" -F progresshash=h1 -F folderid=0 -F file=@big.bin "$host/uploadfile" >/dev/null &
   ${NAME} upload h1 --host "$host"`,
     )
-    .action(async (raw: RawOptions) => {
+    .action(async (raw: RawOptions & {url?: boolean}) => {
       const {serverCommand} = await import('./commands/server.js');
       throw new Finished(await serverCommand(raw, env));
     });
 
   program
     .command('demo')
-    .summary('a built-in pCloud emulator, an upload, a remote upload, a zip and an extraction on it, watched (no account, no network)')
-    .addOption(durationOption('--duration <duration>', 'how long the demo upload and zip take', '6'))
+    .summary('a built-in pCloud emulator, an upload, one to an upload link, a remote upload, a zip and an extraction on it, watched (no account, no network)')
+    .addOption(durationOption('--duration <duration>', 'how long the demo jobs take (with --serve: a savezip of the seeded files, the extraction of the seeded archive)', '6'))
     .addOption(durationOption('--interval <duration>', 'time between polls', '200ms'))
     .option('--json', 'NDJSON events on stdout, one object a line')
     .option('-q, --quiet', 'print nothing; the exit code tells')
     .option('--no-color', 'no colors (also NO_COLOR, TERM=dumb)')
-    .option('--serve', 'only run the emulator (until Ctrl-C), to try curl + pcloud-progress by hand')
+    .option('--serve', 'only run the emulator (until Ctrl-C), to try curl + pcloud-progress (or a pCloud SDK) by hand')
     .option('--port <port>', 'with --serve: the loopback port (default: a free one)')
     .addHelpText(
       'after',
       `
+With --serve the emulator takes the auth token demo-token and the OAuth access token
+demo-access-token (Authorization: Bearer), and logs in demo@example.com / demo-password
+(userinfo?getauth=1). It holds a dozen files, a real zip archive and an upload link, and prints
+its URL on stdout and, on stderr, lines to paste into another terminal: an upload, an upload to
+the link, a zip and an extraction, each watched.
+
 Examples:
   ${NAME} demo                      # bars on a terminal, plain lines in a pipe
   ${NAME} demo --json | jq -c 'select(.event == "done") | {kind, bytes}'
-  ${NAME} demo --serve --port 8080  # then upload with curl and watch from another terminal`,
+  ${NAME} demo --serve --port 8080  # then paste the lines it prints into another terminal`,
     )
     .action(async (raw: RawOptions & {duration?: string; serve?: boolean; port?: string}) => {
       const {demoCommand} = await import('./commands/demo.js');

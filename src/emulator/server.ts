@@ -28,6 +28,8 @@ export interface EmulatorOptions {
    * HTTP (pCloud names a bare hostname: https). For `demo --serve` and the recipes' tests.
    */
   namedByUrl?: boolean;
+  /** called with each request as it is recorded (the demo starts its jobs once the watch polls) */
+  onRequest?: (request: RecordedRequest) => void;
   /** the account's sign-in for userinfo (getauth=1 answers the first `auth` token); default demo@example.com / demo-password */
   user?: User;
   /** how long an upload shows every byte received but not finished (the server storing it); default 0 */
@@ -358,7 +360,7 @@ export class Emulator {
   #record(req: IncomingMessage, body: string, params: Params): void {
     const socket = req.socket as Socket & {emulatorId?: number};
     const url = req.url ?? '/';
-    this.requests.push({
+    const request: RecordedRequest = {
       httpMethod: req.method ?? 'GET',
       path: url.split('?')[0] ?? '/',
       url,
@@ -367,7 +369,9 @@ export class Emulator {
       params: {...params},
       connectionId: socket.emulatorId ?? 0,
       remoteAddress: socket.remoteAddress ?? '',
-    });
+    };
+    this.requests.push(request);
+    this.#options.onRequest?.(request);
   }
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
