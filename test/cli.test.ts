@@ -119,6 +119,13 @@ describe('watching an upload', () => {
     expect(emulator.requests.every((r) => r.path === '/savezipprogress')).toBe(true);
   });
 
+  it('ends a zip whose answer says finished, even when its counts never meet (files 5 of 3)', async () => {
+    emulator.script('savezipprogress', 'z5of3', [Emulator.zipAnswer({files: 2, totalfiles: 3, bytes: 10, totalbytes: 40}), {json: {result: 0, files: 5, totalfiles: 3, bytes: 40, totalbytes: 40, finished: true}}]);
+    const result = await runInProcess([...watchArgs('zip', 'z5of3'), '--json', '--timeout', '5s']);
+    expect(result.code).toBe(0);
+    expect(events(result.stdout).at(-1)).toMatchObject({event: 'done', percent: 100, files: 5, totalFiles: 3});
+  });
+
   it('watches several hashes at once, one connection each at most, and exits with the highest code', async () => {
     emulator.script('uploadprogress', 'a', [up(1), up(2), finished()]);
     emulator.script('uploadprogress', 'b', [notFound]);

@@ -8,6 +8,7 @@ import {promisify} from 'node:util';
 import {afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest';
 import {Emulator} from '../src/emulator/index.js';
 import {zipArchive, zipEntries} from '../src/emulator/zip.js';
+import {JOB_TYPES} from '../src/jobs.js';
 
 // Upload links, transfers, the account methods a client calls first, and what a refused upload leaves.
 
@@ -48,6 +49,17 @@ async function curl(method: string, fields: string[], files: string[], query = '
   const args = ['-s', ...fields.flatMap((field) => ['-F', field]), ...files.flatMap((file) => ['-F', `file=@${join(dir, file)}`]), `${emulator.url}/${method}${query}`];
   return JSON.parse((await run('curl', args)).stdout) as Json;
 }
+
+describe('every progress method of the job table (src/jobs.ts)', () => {
+  it('is answered, with a 19xx "not found" for a job it does not know (not a closed connection)', async () => {
+    const code = emulator.createUploadLink();
+    for (const [mode, type] of Object.entries(JOB_TYPES)) {
+      const answer = await call(type.method, {auth: AUTH, code, progresshash: `unknown-${mode}`});
+      expect(answer.result, `${mode}: ${type.method}`).toBeGreaterThanOrEqual(1900);
+      expect(answer.result, `${mode}: ${type.method}`).toBeLessThan(2000);
+    }
+  });
+});
 
 describe('upload links: createuploadlink, uploadtolink, uploadlinkprogress', () => {
   it('uploads by code with a progresshash, polled with code + progresshash and no credentials', async () => {
