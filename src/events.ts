@@ -1,8 +1,7 @@
-/**
- * The kinds of job the tool watches: `upload` polls uploadprogress (uploads and remote uploads),
- * `zip` polls savezipprogress, `extract` polls extractarchiveprogress.
- */
-export type JobKind = 'upload' | 'zip' | 'extract';
+import type {JobKind} from './jobs.js';
+
+/** The kinds of job the tool watches: the table in jobs.ts names them and what each polls. */
+export type {JobKind};
 
 /** The numbers every status event carries, normalized from the server's answer (see api/decode.ts). */
 export interface ProgressNumbers {

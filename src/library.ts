@@ -1,6 +1,7 @@
 import {nodeEnv, type Env} from './env.js';
 import {UsageError} from './errors.js';
-import {eventToJson, type JobKind, type WatchEvent} from './events.js';
+import {eventToJson, type WatchEvent} from './events.js';
+import {chooseMode, type JobKind} from './jobs.js';
 import {ExitCode} from './exit-codes.js';
 import {resolveWatchOptions, type RawOptions} from './options.js';
 import {jobEvents} from './run.js';
@@ -30,6 +31,20 @@ export interface WatchOptions {
   requestTimeout?: Duration;
   /** Stops the watch: the last event is then an `error` with exitCode 130. */
   signal?: AbortSignal;
+}
+
+/**
+ * watchUpload's options: which upload the progresshash was given to. Neither needs credentials.
+ * At most one of `link` and `transfer`.
+ */
+export interface UploadWatchOptions extends WatchOptions {
+  /**
+   * The upload went to the upload link with this code (`uploadtolink`): polls `uploadlinkprogress`
+   * with the code, sending the token when there is one. The code is never shown beyond its first 4 characters.
+   */
+  link?: string;
+  /** The upload is a pCloud Transfer (`uploadtransfer`): polls `uploadtransferprogress`, never with a token, even one given here. */
+  transfer?: boolean;
 }
 
 export {UsageError};
@@ -62,13 +77,21 @@ function rawOptions(options: WatchOptions): RawOptions {
   };
 }
 
-async function* libraryEvents(kind: JobKind, hash: string, options: WatchOptions, env: Env): AsyncGenerator<WatchEvent, void, undefined> {
+/** The resolver names CLI flags (`--request-timeout`): name the library's options (`requestTimeout`). */
+function libraryWords(error: unknown): never {
+  if (error instanceof UsageError) error.message = error.message.replace(/--([a-z]+(?:-[a-z]+)*)/g, (_, flag: string) => flag.replace(/-([a-z])/g, (__, c: string) => c.toUpperCase()));
+  throw error;
+}
+
+async function* libraryEvents(kind: JobKind, hash: string, options: UploadWatchOptions, env: Env): AsyncGenerator<WatchEvent, void, undefined> {
   // everything is checked before the first request, as the CLI does
-  const resolved = await resolveWatchOptions({jobs: [{kind, hash}]}, rawOptions(options), env).catch((error: unknown) => {
-    // the resolver names CLI flags (`--request-timeout`): name the library's options (`requestTimeout`)
-    if (error instanceof UsageError) error.message = error.message.replace(/--([a-z]+(?:-[a-z]+)*)/g, (_, flag: string) => flag.replace(/-([a-z])/g, (__, c: string) => c.toUpperCase()));
-    throw error;
-  });
+  let mode: ReturnType<typeof chooseMode>;
+  try {
+    mode = chooseMode(kind, {link: options.link, transfer: options.transfer});
+  } catch (error) {
+    libraryWords(error);
+  }
+  const resolved = await resolveWatchOptions({jobs: [{kind, hash, ...mode}]}, rawOptions(options), env).catch(libraryWords);
   const controller = new AbortController();
   const interruption: Interruption = {exitCode: ExitCode.sigint, message: 'aborted'};
   const abort = (): void => controller.abort(interruption);
@@ -86,14 +109,17 @@ async function* libraryEvents(kind: JobKind, hash: string, options: WatchOptions
 /**
  * Watches an upload by its progresshash: the same events `--json` prints, the last one `done` or
  * `error`. Bad options throw a UsageError before any request; failures come as an `error` event.
+ * An upload to an upload link: `{link: code}`; a pCloud Transfer: `{transfer: true}` (both work
+ * without credentials).
  *
  * ```js
  * for await (const event of watchUpload('backup-42', {host: 'api7.pcloud.com', auth: token})) {
  *   if (event.event === 'done') console.log(event.raw.files[0].fileid);
  * }
+ * for await (const event of watchUpload('backup-42', {host: 'api7.pcloud.com', link: code})) console.log(event.percent);
  * ```
  */
-export function watchUpload(hash: string, options: WatchOptions = {}): AsyncIterable<WatchEvent> {
+export function watchUpload(hash: string, options: UploadWatchOptions = {}): AsyncIterable<WatchEvent> {
   return libraryEvents('upload', hash, options, nodeEnv());
 }
 

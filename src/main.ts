@@ -3,7 +3,7 @@ import type {Shell} from './commands/completion.js';
 import type {Env} from './env.js';
 import {UsageError} from './errors.js';
 import {ExitCode} from './exit-codes.js';
-import type {JobKind} from './events.js';
+import {flaggedModes, JOB_KINDS, JOB_TYPES, type JobKind} from './jobs.js';
 import {DEFAULTS, type RawOptions} from './options.js';
 import {VERSION} from './version.js';
 
@@ -42,23 +42,17 @@ function connectionOptions(command: Command): Command {
     .addOption(durationOption('--request-timeout <duration>', 'abandon and retry a request with no full answer by then', DEFAULTS.requestTimeout));
 }
 
-/** The progresshash each command's help examples use (the tests run every example). */
-const EXAMPLE_HASHES: Record<JobKind, string> = {upload: 'backup-42', zip: 'zip-7', extract: 'extract-9'};
-
-/** What each watch command watches, how it is polled, and what started the job. */
-const JOBS: Record<JobKind, {what: string; method: string; startedBy: string}> = {
-  upload: {what: 'an upload or a remote upload', method: 'uploadprogress', startedBy: 'uploadfile or downloadfile'},
-  zip: {what: 'a server-side zip', method: 'savezipprogress', startedBy: 'savezip'},
-  extract: {what: 'an archive extraction', method: 'extractarchiveprogress', startedBy: 'extractarchive (or the one it answered)'},
-};
-
+/** A watch command, from its row in the job table (jobs.ts) and the rows its flags pick. */
 function addWatchCommand(program: Command, kind: JobKind, run: (kind: JobKind, hashes: string[], raw: RawOptions) => Promise<number>): void {
-  const {what, method, startedBy} = JOBS[kind];
-  const hash = EXAMPLE_HASHES[kind];
+  const {method, help} = JOB_TYPES[kind];
+  const {what, startedBy, exampleHash: hash} = help;
+  const modes = flaggedModes(kind);
+  const alsoBy = modes.map(({mode}) => JOB_TYPES[mode].help.startedBy);
   const command = program
     .command(kind)
-    .summary(`watch ${what} (polls ${method})`)
-    .argument('[progresshash...]', `the progresshash given to ${startedBy} (several: watched at once)`);
+    .summary(`watch ${what} (polls ${method})${modes.map(({mode, flag}, i) => `${i === 0 ? ', or' : ' or'} ${JOB_TYPES[mode].help.what} (${flag.name})`).join('')}`)
+    .argument('[progresshash...]', `the progresshash given to ${[startedBy, ...alsoBy].join(', or ')} (several: watched at once)`);
+  const noCredentials = modes.filter(({mode}) => JOB_TYPES[mode].credentials !== 'required').map(({flag}) => flag.name);
   connectionOptions(command)
     .option('--hash-file <path>', 'more progresshashes, one a line (- = stdin; # comments)')
     .option('--auth-file <path>', 'read an auth token from a file (- = stdin)')
@@ -78,7 +72,7 @@ function addWatchCommand(program: Command, kind: JobKind, run: (kind: JobKind, h
       'after',
       `
 Durations: seconds (0.5) or units (250ms, 2s, 1m, 1h, 1m30s).
-Credentials: --access-token-file, --auth-file, $PCLOUD_ACCESS_TOKEN or $PCLOUD_AUTH (the first given).
+Credentials: --access-token-file, --auth-file, $PCLOUD_ACCESS_TOKEN or $PCLOUD_AUTH (the first given)${noCredentials.length > 0 ? `;\n${noCredentials.join(' and ')} need none` : ''}.
 
 Examples:
   ${NAME} ${kind} ${hash} --host api7.pcloud.com --auth-file ~/.pcloud-auth
@@ -88,6 +82,7 @@ Examples:
     .action(async (hashes: string[], raw: RawOptions) => {
       throw new Finished(await run(kind, hashes, raw));
     });
+  for (const {flag} of modes) command.option(flag.value === undefined ? flag.name : `${flag.name} <${flag.value}>`, flag.description);
 }
 
 /**
@@ -145,9 +140,9 @@ function buildProgram(env: Env, errorLine: (message: string) => void): Command {
       `
 Examples:
   ${NAME} demo                                   # try it: no account, no network
-  host=$(${NAME} server)                         # the API machine to upload to and poll
+  host=$(${NAME} server --url)                   # the API machine to upload to ("$host/uploadfile") and poll
   ${NAME} upload backup-42 --host "$host"        # bars on a terminal, lines in a log
-  ${NAME} zip zip-7 --json | jq .percent         # NDJSON for scripts
+  ${NAME} zip zip-7 --json | jq 'select(.percent != null) | .percent'   # NDJSON for scripts
 
 Environment: PCLOUD_AUTH, PCLOUD_ACCESS_TOKEN, PCLOUD_API_HOST, PCLOUD_REGION, NO_COLOR, FORCE_COLOR, CI (plain lines; not when false or 0), LC_ALL/LC_CTYPE/LANG (not UTF-8: ASCII marks).
 Exit codes: 0 finished, 1 internal error or output not written, 2 usage, 3 auth, 4 not found, 5 rate limited, 6 server/network, 7 timeout/stall, 8 some items failed, 129/130/143 interrupted.`,
@@ -157,43 +152,48 @@ Exit codes: 0 finished, 1 internal error or output not written, 2 usage, 3 auth,
     const {watchCommand} = await import('./commands/watch.js');
     return watchCommand(kind, hashes, raw, env);
   };
-  addWatchCommand(program, 'upload', runKind);
-  addWatchCommand(program, 'zip', runKind);
-  addWatchCommand(program, 'extract', runKind);
+  for (const kind of JOB_KINDS) addWatchCommand(program, kind, runKind);
   connectionOptions(program.command('server').summary('print a hostname pinned to one API machine (for upload + watch)'))
+    .option('--url', 'print it as an origin URL (https://api7.pcloud.com; the emulator: http://127.0.0.1:8080): for "$host/uploadfile" and --host alike')
     .option('--json', 'print the whole answer as one JSON object')
     .addHelpText(
       'after',
       // the token goes in the form body, never in the URL (a URL ends up in logs)
       `
 Examples (upload to the machine it names, and watch the upload there):
-  host=$(${NAME} server)
-  curl -s -F "auth=$PCLOUD_AUTH" -F progresshash=h1 -F folderid=0 -F file=@big.bin "https://$host/uploadfile" >/dev/null &
+  host=$(${NAME} server --url)
+  curl -s -F "auth=$PCLOUD_AUTH" -F progresshash=h1 -F folderid=0 -F file=@big.bin "$host/uploadfile" >/dev/null &
   ${NAME} upload h1 --host "$host"`,
     )
-    .action(async (raw: RawOptions) => {
+    .action(async (raw: RawOptions & {url?: boolean}) => {
       const {serverCommand} = await import('./commands/server.js');
       throw new Finished(await serverCommand(raw, env));
     });
 
   program
     .command('demo')
-    .summary('a built-in pCloud emulator, an upload, a remote upload, a zip and an extraction on it, watched (no account, no network)')
-    .addOption(durationOption('--duration <duration>', 'how long the demo upload and zip take', '6'))
+    .summary('a built-in pCloud emulator, an upload, one to an upload link, a remote upload, a zip and an extraction on it, watched (no account, no network)')
+    .addOption(durationOption('--duration <duration>', 'how long the demo jobs take (with --serve: a savezip of the seeded files, the extraction of the seeded archive)', '6'))
     .addOption(durationOption('--interval <duration>', 'time between polls', '200ms'))
     .option('--json', 'NDJSON events on stdout, one object a line')
     .option('--plain', 'plain lines even on a terminal (what a log, CI or TERM=dumb gets)')
     .option('-q, --quiet', 'print nothing; the exit code tells')
     .option('--no-color', 'no colors (also NO_COLOR, TERM=dumb)')
-    .option('--serve', 'only run the emulator (until Ctrl-C), to try curl + pcloud-progress by hand')
+    .option('--serve', 'only run the emulator (until Ctrl-C), to try curl + pcloud-progress (or a pCloud SDK) by hand')
     .option('--port <port>', 'with --serve: the loopback port (default: a free one)')
     .addHelpText(
       'after',
       `
+With --serve the emulator takes the auth token demo-token and the OAuth access token
+demo-access-token (Authorization: Bearer), and logs in demo@example.com / demo-password
+(userinfo?getauth=1). It holds a dozen files, a real zip archive and an upload link, and prints
+its URL on stdout and, on stderr, lines to paste into another terminal: an upload, an upload to
+the link, a zip and an extraction, each watched.
+
 Examples:
   ${NAME} demo                      # bars on a terminal, plain lines in a pipe
   ${NAME} demo --json | jq -c 'select(.event == "done") | {kind, bytes}'
-  ${NAME} demo --serve --port 8080  # then upload with curl and watch from another terminal`,
+  ${NAME} demo --serve --port 8080  # then paste the lines it prints into another terminal`,
     )
     .action(async (raw: RawOptions & {duration?: string; serve?: boolean; port?: string}) => {
       const {demoCommand} = await import('./commands/demo.js');

@@ -4,7 +4,7 @@ import {UsageError} from './errors.js';
 import {parseDuration} from './duration.js';
 import {checkToken, inputName, inputWaitMs, MAX_TOKEN_FILE_BYTES, openInput, promptToken, readAll, readFirstLine} from './input.js';
 import {DEFAULT_HOSTS, isLoopback, parseHost, type Host} from './host.js';
-import type {JobKind} from './events.js';
+import {jobKey, jobType, type Job, type JobKind} from './jobs.js';
 import {resolveMetricsOptions, type MetricsOptions} from './metrics/options.js';
 
 export type Region = keyof typeof DEFAULT_HOSTS;
@@ -46,11 +46,7 @@ export interface ConnectionOptions {
   requestTimeoutMs: number;
 }
 
-/** One thing to watch: an upload or a zip, by its progresshash. */
-export interface Job {
-  kind: JobKind;
-  hash: string;
-}
+export type {Job};
 
 export interface WatchOptions extends ConnectionOptions {
   jobs: readonly Job[];
@@ -58,7 +54,8 @@ export interface WatchOptions extends ConnectionOptions {
   connections: number;
   /** `null`: no proxy whatever the environment says (the demo's own loopback emulator); absent: the environment's */
   proxy?: null;
-  credentials: Credentials;
+  /** absent: none were given, and the jobs' kinds need none (jobs.ts says which send them) */
+  credentials?: Credentials;
   intervalMs: number;
   waitMs: number;
   /** 0 = never */
@@ -131,6 +128,20 @@ async function readTokenFile(option: string, path: string, env: Env, waitMs: num
 
 /** The first of --access-token-file, --auth-file, $PCLOUD_ACCESS_TOKEN, $PCLOUD_AUTH. */
 export async function resolveCredentials(raw: RawOptions, env: Env, timeoutMs = 0): Promise<Credentials> {
+  const credentials = await findCredentials(raw, env, timeoutMs);
+  if (credentials) return credentials;
+  throw new UsageError('no credentials: set $PCLOUD_AUTH or $PCLOUD_ACCESS_TOKEN, or use --auth-file / --access-token-file');
+}
+
+/** The credentials the jobs' kinds take (jobs.ts): required by any, some if given, or none read at all. */
+async function jobCredentials(jobs: readonly Job[], raw: RawOptions, env: Env, timeoutMs: number): Promise<Credentials | undefined> {
+  const rules = new Set(jobs.map((job) => jobType(job).credentials));
+  if (rules.has('required')) return resolveCredentials(raw, env, timeoutMs);
+  if (rules.has('ifPresent')) return findCredentials(raw, env, timeoutMs);
+  return undefined;
+}
+
+async function findCredentials(raw: RawOptions, env: Env, timeoutMs: number): Promise<Credentials | undefined> {
   // a token that does not come is not waited on past --timeout either
   const waitMs = inputWaitMs(timeoutMs);
   if (raw.accessTokenFile !== undefined) return {type: 'accessToken', token: await readTokenFile('access-token-file', raw.accessTokenFile, env, waitMs)};
@@ -141,7 +152,7 @@ export async function resolveCredentials(raw: RawOptions, env: Env, timeoutMs = 
   if (accessToken !== undefined) return {type: 'accessToken', token: checkToken(accessToken, '$PCLOUD_ACCESS_TOKEN')};
   const auth = envValue(env.vars, 'PCLOUD_AUTH');
   if (auth !== undefined) return {type: 'auth', token: checkToken(auth, '$PCLOUD_AUTH')};
-  throw new UsageError('no credentials: set $PCLOUD_AUTH or $PCLOUD_ACCESS_TOKEN, or use --auth-file / --access-token-file');
+  return undefined;
 }
 
 export function resolveOutput(raw: RawOptions): OutputMode {
@@ -183,10 +194,10 @@ function checkInterval(intervalMs: number, host: Host, given: string): number {
   );
 }
 
-/** What to watch: the jobs named, and the kind of those --hash-file lists (the command's). */
+/** What to watch: the jobs named, and what those --hash-file lists are (the command's kind, and its mode). */
 export interface WatchRequest {
   jobs: readonly Job[];
-  hashFileKind?: JobKind;
+  hashFileJob?: Omit<Job, 'hash'>;
 }
 
 /**
@@ -215,9 +226,9 @@ export async function resolveWatchOptions(request: WatchRequest, raw: RawOptions
       throw new UsageError(`--hash-file, line ${index + 1} of the hashes: ${(error as Error).message}`);
     }
   });
-  const all = [...request.jobs, ...listed.map((hash) => ({kind: request.hashFileKind ?? 'upload', hash}))];
+  const all: Job[] = [...request.jobs, ...listed.map((hash) => ({...(request.hashFileJob ?? {kind: 'upload' as JobKind}), hash}))];
   if (all.length === 0) throw new UsageError(`missing progresshash: give one or more${raw.hashFile === undefined ? ', or --hash-file' : ` (${raw.hashFile === '-' ? 'standard input' : 'the --hash-file'} held none)`}`);
-  const jobs = [...new Map(all.map((job) => [`${job.kind}\0${job.hash}`, job])).values()];
+  const jobs = [...new Map(all.map((job) => [jobKey(job), job])).values()];
   const options: WatchOptions = {
     ...connection,
     jobs,
@@ -229,7 +240,8 @@ export async function resolveWatchOptions(request: WatchRequest, raw: RawOptions
     output,
     color: colorAllowed(raw, env),
     ...(metrics && {metrics}),
-    credentials: await resolveCredentials(raw, env, timeoutMs),
   };
+  const credentials = await jobCredentials(jobs, raw, env, timeoutMs);
+  if (credentials) options.credentials = credentials;
   return Object.freeze(options);
 }

@@ -2,15 +2,13 @@ import type {Env} from './env.js';
 import type {WatchOptions} from './options.js';
 import {combineExitCodes, ExitCode} from './exit-codes.js';
 import {createClient, HostResolveError, type ApiClient} from './api/client.js';
+import type {Outcome} from './api/outcome.js';
 import {eventFactory, NO_STATUS, type ErrorEvent, type JobKind} from './events.js';
+import {hideCode, jobType, pollForm, type Job} from './jobs.js';
 import {merge} from './merge.js';
 import type {StoppedTime} from './stopped.js';
 import type {Renderer} from './render/renderer.js';
-import type {Job} from './options.js';
-import type {Outcome} from './api/outcome.js';
 import {pollJob, type Interruption, type LoopEvent} from './watch.js';
-
-const METHOD = {upload: 'uploadprogress', zip: 'savezipprogress', extract: 'extractarchiveprogress'} as const;
 
 /** What a run needs to know: the jobs, the server, the credentials and the timing (not the output). */
 export type RunOptions = Omit<WatchOptions, 'output' | 'color' | 'metrics'>;
@@ -51,13 +49,12 @@ export async function* jobEvents(options: RunOptions, env: Pick<Env, 'clock' | '
   try {
     const jobSignals = fanOut(signal, options.jobs.length);
     const jobs = options.jobs.map((job, index) => {
-      const {kind, hash} = job;
-      const method = METHOD[kind];
-      const body = formBodies(client, hash);
-      const call = (pollSignal: AbortSignal, params: Record<string, string>): Promise<Outcome> => client.call(method, body(params), pollSignal);
+      const call = jobPoll(client, job);
       const spec = {
-        kind,
-        hash,
+        kind: job.kind,
+        hash: job.hash,
+        mode: job.mode,
+        code: job.code,
         host: client.host.label,
         genericHost: client.host.generic,
         intervalMs: options.intervalMs,
@@ -113,18 +110,28 @@ function unresolvedEvent(kind: JobKind, hash: string, host: string, elapsed: num
 }
 
 /**
- * A job's form body for its poll's params: the same string while the params are the same (an
- * upload's and a zip's never change; an extraction's `lines` does as its output grows).
+ * One job's poll: its method, and its form body built by the table once for each set of params
+ * (an upload's and a zip's never change; an extraction's `lines` does as its output grows), with
+ * the run's credentials only where the job's kind takes them. What comes back is in the job's terms:
+ * a refusal says what to check for this kind, and a secret code is never shown whole.
  */
-function formBodies(client: ApiClient, hash: string): (params: Record<string, string>) => string {
+function jobPoll(client: ApiClient, job: Job): (signal: AbortSignal, params: Record<string, string>) => Promise<Outcome> {
+  const type = jobType(job);
+  const anonymous = type.credentials === 'never';
   let lastKey: string | undefined;
   let lastBody = '';
-  return (params) => {
+  const body = (params: Record<string, string>): string => {
     const key = Object.values(params).join('\0');
     if (key !== lastKey) {
       lastKey = key;
-      lastBody = client.formBody({progresshash: hash, ...params});
+      lastBody = client.formBody(pollForm(job, params), {anonymous});
     }
     return lastBody;
+  };
+  return async (signal, params) => {
+    const outcome = await client.call(type.method, body(params), signal, {anonymous});
+    if (outcome.type === 'answer' || outcome.type === 'notFound') return outcome;
+    const hint = outcome.type === 'fatal' && outcome.code !== null && outcome.exitCode === ExitCode.auth ? (type.refusedHint?.(job) ?? outcome.hint) : outcome.hint;
+    return {...outcome, message: hideCode(job, outcome.message), ...(hint !== undefined && {hint: hideCode(job, hint)})};
   };
 }

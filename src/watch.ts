@@ -1,7 +1,8 @@
 import type {Clock} from './env.js';
 import {eventFactory, type ErrorEvent, type JobKind, type OutputEvent, type ProgressNumbers, type StatusFields, type WatchEvent} from './events.js';
 import {ExitCode} from './exit-codes.js';
-import {progressDecoder, sameNumbers, type Progress, type RawAnswer} from './api/decode.js';
+import {sameNumbers, type Progress, type RawAnswer} from './api/decode.js';
+import {jobType, type Job, type JobMode} from './jobs.js';
 import type {Outcome, Transient} from './api/outcome.js';
 import {formatDuration} from './duration.js';
 import {RateMeter, eta} from './rate.js';
@@ -22,6 +23,10 @@ export const FIRST_CONTACT_WINDOW_MS = 10_000;
 export interface JobSpec {
   kind: JobKind;
   hash: string;
+  /** the job's row in the table (jobs.ts); absent: the kind's own */
+  mode?: JobMode;
+  /** the row's code (`--link`), for the hints */
+  code?: string;
   /** the `host` field of events */
   host: string;
   /** api.pcloud.com / eapi.pcloud.com: a lasting "not found" gets the `server` hint */
@@ -122,16 +127,9 @@ function notFoundMessage(spec: JobSpec, seen: boolean, waitedMs: number): {messa
   const what = spec.kind;
   if (seen) return {message: `the ${what} vanished before it finished (not found for ${formatDuration(waitedMs)})`};
   const message = `${what} not found after waiting ${formatDuration(waitedMs)}`;
-  if (spec.kind === 'upload' && spec.genericHost) {
-    return {message, hint: `${spec.host} fronts many machines and only the one receiving the upload knows it: upload to and poll the host that \`pcloud-progress server\` prints`};
-  }
-  if (spec.kind === 'zip') {
-    return {
-      message,
-      hint: `savezip may have refused the job (pCloud answers 2003 "Access denied" to some tokens): check savezip's own answer, and that it was started with this progresshash on ${spec.host}`,
-    };
-  }
-  return {message, hint: `check the progresshash and that the ${what} was started with it on ${spec.host}`};
+  const job: Job = {kind: spec.kind, hash: spec.hash, mode: spec.mode, code: spec.code};
+  const hint = jobType(job).notFoundHint?.({label: spec.host, generic: spec.genericHost}, job);
+  return {message, hint: hint ?? `check the progresshash and that the ${what} was started with it on ${spec.host}`};
 }
 
 /** `2 of 5 URLs failed: https://a.example/x.bin, ...` (URLs without their query: see displayUrl). */
@@ -149,7 +147,7 @@ function failedUrlsMessage(progress: Progress): string {
 export async function* pollJob(spec: JobSpec, deps: WatchDeps): AsyncGenerator<LoopEvent, void, undefined> {
   const {clock, signal} = deps;
   const meter = new RateMeter();
-  const decoder = progressDecoder(spec.kind);
+  const decoder = jobType(spec).decoder();
   const deadline = spec.timeoutMs > 0 ? deps.startedAt + spec.timeoutMs : Infinity;
   let last: Progress | undefined;
   let lastRaw: RawAnswer | null = null;
@@ -225,7 +223,7 @@ export async function* pollJob(spec: JobSpec, deps: WatchDeps): AsyncGenerator<L
       failingSince = undefined;
       failures = 0;
       rateLimits = 0;
-      if (spec.kind === 'upload' && last?.allBytesSeen) {
+      if (last?.allBytesSeen) {
         // pCloud dropped the record of an upload whose every byte had arrived, before a poll saw
         // `finished` (how long it keeps one is undocumented): that upload is done, not vanished.
         yield events.done(elapsed(now), fields({...last, percent: 100, currentFile: null}, true), duration(now), RECORD_GONE_MESSAGE);

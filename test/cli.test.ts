@@ -8,6 +8,7 @@ import {parseDuration} from '../src/duration.js';
 import {Emulator, type ScriptedAnswer} from '../src/emulator/index.js';
 import {ACCESS_TOKEN, AUTH, BIN, events, runCli, startCli} from './helpers/cli.js';
 import {runMain, type InProcessRun} from './helpers/in-process.js';
+import {makeTestCertificate} from './helpers/tls.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -116,6 +117,13 @@ describe('watching an upload', () => {
       ['done', 100, 3, 3],
     ]);
     expect(emulator.requests.every((r) => r.path === '/savezipprogress')).toBe(true);
+  });
+
+  it('ends a zip whose answer says finished, even when its counts never meet (files 5 of 3)', async () => {
+    emulator.script('savezipprogress', 'z5of3', [Emulator.zipAnswer({files: 2, totalfiles: 3, bytes: 10, totalbytes: 40}), {json: {result: 0, files: 5, totalfiles: 3, bytes: 40, totalbytes: 40, finished: true}}]);
+    const result = await runInProcess([...watchArgs('zip', 'z5of3'), '--json', '--timeout', '5s']);
+    expect(result.code).toBe(0);
+    expect(events(result.stdout).at(-1)).toMatchObject({event: 'done', percent: 100, files: 5, totalFiles: 3});
   });
 
   it('watches several hashes at once, one connection each at most, and exits with the highest code', async () => {
@@ -340,6 +348,22 @@ describe('server', () => {
     expect(emulator.requests.map((r) => r.path)).toEqual(['/getapiserver', '/currentserver']);
   });
 
+  it('--url prints an origin, the same form for pCloud (https) and the emulator (http): "$host/uploadfile" and --host "$host" work on both', async () => {
+    const certificate = makeTestCertificate();
+    const tls = await Emulator.start({tls: certificate.tls});
+    try {
+      const env = {NODE_EXTRA_CA_CERTS: certificate.caFile};
+      const bare = await runCli(['server', '--host', tls.url], {env});
+      expect(bare).toMatchObject({code: 0, stdout: `${tls.host}\n`}); // a hostname, as the contract has it
+      const url = await runCli(['server', '--host', tls.url, '--url'], {env});
+      expect(url).toMatchObject({code: 0, stdout: `https://${tls.host}\n`});
+    } finally {
+      await tls.close();
+    }
+    expect((await runInProcess(['server', '--host', emulator.url, '--url'])).stdout).toBe(`${emulator.url}\n`);
+    expect(await runInProcess(['server', '--host', emulator.url, '--url', '--json'])).toMatchObject({code: 2, stderr: expect.stringMatching(/--json and --url do not go together/)});
+  });
+
   it('--json prints the currentserver answer as one object', async () => {
     const result = await runInProcess(['server', '--host', emulator.url, '--json']);
     expect(result.code).toBe(0);
@@ -373,7 +397,9 @@ describe('demo', () => {
     expect(result.code).toBe(0);
     const lines = events(result.stdout);
     const done = lines.filter((e) => e.event === 'done');
-    expect(done.map((e) => e.kind).sort()).toEqual(['extract', 'upload', 'upload', 'zip']);
+    expect(done.map((e) => e.kind).sort()).toEqual(['extract', 'upload', 'upload', 'upload', 'zip']);
+    // uploadlinkprogress answers without files: bytes only
+    expect(done.find((e) => (e.hash as string).startsWith('link-'))).toMatchObject({percent: 100, files: null, bytes: expect.any(Number)});
     const upload = done.find((e) => e.kind === 'upload' && String(e.hash).startsWith('up-'));
     const remote = done.find((e) => e.kind === 'upload' && String(e.hash).startsWith('remote-'));
     expect(remote).toMatchObject({percent: 100, files: 2, totalFiles: 2});
@@ -391,6 +417,7 @@ describe('demo', () => {
     expect(result.stderr).toMatch(/^upload up-\w+: done: 100% 16\.3 MiB in .*3 files$/m);
     expect(result.stderr).toMatch(/^zip zip-\w+: done: 100% .*24 files$/m);
     expect(result.stderr).toMatch(/^upload remote-\w+: done: 100% 9\.00 MiB in .*2 files$/m);
+    expect(result.stderr).toMatch(/^upload link-\w+: done: 100% 5\.00 MiB in /m);
     expect(result.stderr).toMatch(/^extract extract-\w+: Successfully extracted to current directory\.$/m);
     expect(result.stderr).not.toMatch(/Signature/);
   });

@@ -37,6 +37,10 @@ describe('decodeProgress (zip)', () => {
     const raw = {result: 0, files: 34, totalfiles: 129, bytes: 263473, totalbytes: 54750979};
     expect(decodeProgress('zip', raw)).toEqual({bytes: 263473, totalBytes: 54750979, files: 34, totalFiles: 129, percent: (263473 / 54750979) * 100, currentFile: null, done: false, failedUrls: [], allBytesSeen: false, newLines: []});
   });
+  it('is done when an answer says finished, whatever the counts (files 5 of 3 ran until --timeout)', () => {
+    expect(decodeProgress('zip', {files: 5, totalfiles: 3, bytes: 10, totalbytes: 10, finished: true})).toMatchObject({done: true, percent: 100});
+    expect(decodeProgress('zip', {files: 5, totalfiles: 3, bytes: 10, totalbytes: 10, finished: false})).toMatchObject({done: false});
+  });
   it('uses files when totalbytes is 0, and 0 of 0 is done', () => {
     expect(decodeProgress('zip', {files: 1, totalfiles: 4, bytes: 0, totalbytes: 0}).percent).toBe(25);
     expect(decodeProgress('zip', {files: 0, totalfiles: 0, bytes: 0, totalbytes: 0})).toMatchObject({done: true, percent: 100});

@@ -226,3 +226,24 @@ describe('every example in every --help runs as written', () => {
     expect(COMMANDS).toEqual(expect.arrayContaining(['upload', 'zip', 'server', 'demo']));
   });
 });
+
+describe("what the main help's jq example prints", () => {
+  it('percents only: no null for the waiting events before the zip appears, 100 at the end', async () => {
+    const line = exampleBlocks(await help()).flat().find((example) => / zip .*\| jq /.test(example));
+    expect(line).toBeDefined();
+    const emulator = await Emulator.start();
+    try {
+      const hash = /zip (\S+) /.exec(line as string)?.[1] as string;
+      emulator.script('savezipprogress', hash, [Emulator.error(1901), Emulator.error(1901), Emulator.zipAnswer({files: 1, totalfiles: 2, bytes: 0, totalbytes: 0}), Emulator.zipAnswer({files: 2, totalfiles: 2, bytes: 0, totalbytes: 0})]);
+      // the one edit: polls 20 ms apart instead of a second (the emulator has each answer at once)
+      const command = (line as string).replace(/#.*$/, '').replace(/(pcloud-progress zip)\b/, '$1 --interval 20ms');
+      const bin = mkdtempSync(join(tmpdir(), 'pp-bin-'));
+      symlinkSync(BIN, join(bin, 'pcloud-progress'));
+      const {stdout} = await run('bash', ['--norc', '--noprofile', '-c', `set -o pipefail; ${command}`], {env: {PATH: `${bin}:${process.env.PATH}`, PCLOUD_AUTH: AUTH, PCLOUD_API_HOST: emulator.url}});
+      rmSync(bin, {recursive: true, force: true});
+      expect(stdout).toBe('50\n100\n');
+    } finally {
+      await emulator.close();
+    }
+  });
+});

@@ -5,7 +5,8 @@ import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {Emulator} from '../src/emulator/index.js';
+import {Emulator, type EmulatorOptions} from '../src/emulator/index.js';
+import {zipArchive} from '../src/emulator/zip.js';
 import {AUTH} from './helpers/cli.js';
 
 const run = promisify(execFile);
@@ -66,16 +67,68 @@ describe('the packed package', () => {
 describe('README recipes, as written', () => {
   const finished = Emulator.uploadAnswer({uploaded: 1000, total: 1000, finished: true, files: [{name: 'a.bin', fileid: 4242}]});
 
-  it('jq: waits for the upload, then uses the file id', async () => {
+  /** A recipe run by bash: its status and output, whether it succeeded or not. */
+  const runRecipe = (name: string, vars: Record<string, string>): Promise<{code: number; stdout: string; stderr: string}> =>
+    run('bash', ['--norc', '-c', recipe(name)], {env: {...env(), ...vars}}).then(
+      ({stdout, stderr}) => ({code: 0, stdout, stderr}),
+      (error: {code: number; stdout: string; stderr: string}) => ({code: error.code, stdout: error.stdout, stderr: error.stderr}),
+    );
+
+  it('jq: waits for the upload, then uses the file id; a failed upload stops it with its exit code', async () => {
     emulator.script('uploadprogress', 'r1', [Emulator.error(1900), Emulator.uploadAnswer({uploaded: 500, total: 1000}), finished]);
-    const {stdout} = await run('bash', ['--norc', '-c', recipe('jq-fileid')], {env: {...env(), HASH: 'r1'}});
-    expect(stdout).toBe('uploaded as file 4242\n');
+    expect(await runRecipe('jq-fileid', {HASH: 'r1'})).toMatchObject({code: 0, stdout: 'uploaded as file 4242\n'});
+    emulator.script('uploadprogress', 'r1-denied', [Emulator.uploadAnswer({uploaded: 500, total: 1000}), Emulator.error(2000)]);
+    const failed = await runRecipe('jq-fileid', {HASH: 'r1-denied'});
+    expect(failed).toMatchObject({code: 3, stdout: ''});
+    expect(failed.stderr).toMatch(/authentication failed/);
   });
 
-  it('jq: logs the percent as it goes', async () => {
-    emulator.script('uploadprogress', 'r2', [Emulator.uploadAnswer({uploaded: 250, total: 1000}), Emulator.uploadAnswer({uploaded: 500, total: 1000}), finished]);
-    const {stdout} = await run('bash', ['--norc', '-c', recipe('jq-percent')], {env: {...env(), HASH: 'r2'}});
-    expect(stdout).toBe('25%\n50%\n');
+  it('jq: logs the percent as it goes, ending with 100%, never null; fails with the upload', async () => {
+    emulator.script('uploadprogress', 'r2', [Emulator.error(1900), Emulator.uploadAnswer({uploaded: 250, total: 1000}), Emulator.uploadAnswer({uploaded: 500, total: 1000}), finished]);
+    expect(await runRecipe('jq-percent', {HASH: 'r2'})).toMatchObject({code: 0, stdout: '25%\n50%\n100%\n'});
+    emulator.script('uploadprogress', 'r2-denied', [Emulator.uploadAnswer({uploaded: 250, total: 1000}), Emulator.error(2000)]);
+    expect(await runRecipe('jq-percent', {HASH: 'r2-denied'})).toMatchObject({code: 3, stdout: '25%\n'});
+  });
+
+  describe('extraction: finished within extractarchive, watched, or refused', () => {
+    const entries = Array.from({length: 12}, (_, i) => ({path: `photos/IMG_${i}.jpg`, data: Buffer.alloc(500 + i, i)}));
+    const started: Emulator[] = [];
+    const emulatorWith = async (options: EmulatorOptions, setUp: (emulator: Emulator) => void): Promise<string> => {
+      const one = await Emulator.start({namedByUrl: true, ...options});
+      started.push(one);
+      setUp(one);
+      return one.url;
+    };
+    afterAll(async () => {
+      for (const one of started) await one.close();
+    });
+
+    it('a small archive: extractarchive says finished, and the recipe says so', async () => {
+      const host = await emulatorWith({extractEntryDelayMs: 1, extractAnswerMs: 10_000}, (one) => one.addZip('photos.zip', zipArchive(entries)));
+      expect(await runRecipe('extract', {host})).toMatchObject({code: 0, stdout: "extracted within extractarchive's own answer\n"});
+    });
+
+    it('a larger one: extractarchive names the machine and the hash, and the watch runs there to done', async () => {
+      const host = await emulatorWith({extractEntryDelayMs: 150, extractAnswerMs: 20}, (one) => one.addZip('photos.zip', zipArchive(entries)));
+      const result = await runRecipe('extract', {host});
+      expect(result).toMatchObject({code: 0, stdout: ''});
+      expect(result.stderr, result.stderr).toMatch(/: done: .* in .*12 entries$/m); // watched while it ran
+    });
+
+    it('refused (not an archive): the recipe fails with pCloud\'s words', async () => {
+      const host = await emulatorWith({}, (one) => one.addFile('photos.zip', 1000));
+      expect(await runRecipe('extract', {host})).toMatchObject({code: 1, stdout: '', stderr: 'extractarchive failed: Unsupported archive format.\n'});
+    });
+  });
+
+  it("npm run's form of the demo with jq, as the README gives it: npm's banner would break jq without --silent", async () => {
+    const form = /`(npm run --silent demo -- --json) (\| jq -c \.)`/.exec(README);
+    expect(form).not.toBeNull();
+    // the one edit: a short demo
+    const command = `set -o pipefail; ${form?.[1]} --duration 300ms --interval 20ms ${form?.[2]}`;
+    const {stdout} = await run('bash', ['--norc', '-c', command], {cwd: ROOT, env: {PATH: process.env.PATH, HOME: process.env.HOME}});
+    const done = stdout.trim().split('\n').filter((line) => JSON.parse(line).event === 'done');
+    expect(done).toHaveLength(5);
   });
 
   it('CI step: passes when the upload finishes, fails the job when it does not', async () => {

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {decodeProgress, displayUrl, progressDecoder} from '../src/api/decode.js';
+import {decodeProgress, displayUrl, extractDecoder} from '../src/api/decode.js';
 import {classifyBody, type Outcome} from '../src/api/outcome.js';
 import {eventToJson, type FinalEvent, type WatchEvent} from '../src/events.js';
 import {ExactNumber, parseJson, stringifyJson} from '../src/json.js';
@@ -52,7 +52,7 @@ describe('extraction output (extractarchiveprogress)', () => {
   const answer = (lines: number, output: string[], finished = false): Record<string, unknown> => ({result: 0, finished, lines, output});
 
   it('counts the entries the lines report extracted and sums their sizes; no total, no percent', () => {
-    const decoder = progressDecoder('extract');
+    const decoder = extractDecoder();
     expect(decoder.pollParams()).toEqual({lines: '0'});
     const first = decoder.decode(answer(3, ['Titov.zip: Zip', '  Titov/_ART5055.jpg  (1681557 B)... OK.', '  Titov/notes.txt  (12 B)... OK.']));
     expect(first).toMatchObject({files: 2, bytes: 1_681_569, totalBytes: null, totalFiles: null, percent: null, done: false});
@@ -63,7 +63,7 @@ describe('extraction output (extractarchiveprogress)', () => {
   });
 
   it('shows each line once even when a server ignores `lines` and sends them all again', () => {
-    const decoder = progressDecoder('extract');
+    const decoder = extractDecoder();
     decoder.decode(answer(2, ['a.zip: Zip', '  x  (5 B)... OK.']));
     const again = decoder.decode(answer(3, ['a.zip: Zip', '  x  (5 B)... OK.', '  y  (6 B)... OK.']));
     expect(again.newLines).toEqual(['  y  (6 B)... OK.']);

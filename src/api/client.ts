@@ -42,10 +42,13 @@ export interface ApiClient {
   readonly host: Host;
   /** the addresses every connection goes to; empty through a proxy (it resolves the name) */
   readonly addresses: readonly string[];
-  /** Calls `method` with a prebuilt form body (see formBody); never throws for network or server faults. */
-  call(method: string, body: string, signal?: AbortSignal): Promise<Outcome>;
-  /** A form body carrying `params` and, when the client has an `auth` token, the token. */
-  formBody(params: Record<string, string>): string;
+  /**
+   * Calls `method` with a prebuilt form body (see formBody); never throws for network or server
+   * faults. `anonymous`: without the OAuth token's Authorization header (a method never sent a token).
+   */
+  call(method: string, body: string, signal?: AbortSignal, how?: {anonymous?: boolean}): Promise<Outcome>;
+  /** A form body carrying `params` and, when the client has an `auth` token and the call is not `anonymous`, the token. */
+  formBody(params: Record<string, string>, how?: {anonymous?: boolean}): string;
   close(): void;
 }
 
@@ -374,9 +377,9 @@ export async function createClient(options: ClientOptions): Promise<ApiClient> {
   const connection: Connection = {host, proxy: proxy?.host, requestTimeoutMs: options.requestTimeoutMs};
 
   const slots = new Slots(Math.max(1, options.maxConnections));
-  const send = async (url: string, body: string, signal: AbortSignal | undefined, retried: boolean): Promise<Outcome> => {
+  const send = async (url: string, body: string, signal: AbortSignal | undefined, anonymous: boolean, retried: boolean): Promise<Outcome> => {
     try {
-      const request = instance(url, {body, signal});
+      const request = instance(url, anonymous ? {body, signal, headers: {authorization: undefined}} : {body, signal});
       request.on('downloadProgress', ({transferred}) => {
         if (transferred > MAX_BODY_BYTES) request.cancel();
       });
@@ -384,7 +387,7 @@ export async function createClient(options: ClientOptions): Promise<ApiClient> {
       return answerOutcome(response.statusCode, response.headers, response.body);
     } catch (error) {
       // once, at once, silently: the failed socket is gone, so the agent opens a fresh one
-      if (!retried && !signal?.aborted && closedWhileIdle(error)) return send(url, body, signal, true);
+      if (!retried && !signal?.aborted && closedWhileIdle(error)) return send(url, body, signal, anonymous, true);
       return networkOutcome(error, connection);
     }
   };
@@ -392,17 +395,17 @@ export async function createClient(options: ClientOptions): Promise<ApiClient> {
   return {
     host,
     addresses: addresses.map(({address}) => address),
-    formBody(params) {
+    formBody(params, how) {
       const form = new URLSearchParams(params);
-      if (credentials?.type === 'auth') form.set('auth', credentials.token);
+      if (credentials?.type === 'auth' && !how?.anonymous) form.set('auth', credentials.token);
       return form.toString();
     },
-    async call(method, body, signal) {
+    async call(method, body, signal, how) {
       // a request starts (and its --request-timeout with it) only when a connection is free: queued
       // in the agent instead, thousands of jobs' requests timed out waiting and took sockets with them
       if (!(await slots.acquire(signal))) return {type: 'transient', code: null, message: 'stopped before it was sent'};
       try {
-        return await send(`${host.origin}/${method}`, body, signal, false);
+        return await send(`${host.origin}/${method}`, body, signal, how?.anonymous === true, false);
       } finally {
         slots.release();
       }

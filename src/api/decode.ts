@@ -1,4 +1,4 @@
-import type {JobKind, ProgressNumbers} from '../events.js';
+import type {ProgressNumbers} from '../events.js';
 import {toNumber} from '../json.js';
 
 /** A progress answer, normalized: the contract's numbers plus whether the job is done. */
@@ -32,7 +32,11 @@ function isFinished(raw: RawAnswer): boolean {
 }
 
 function decodeUpload(raw: RawAnswer): Progress {
-  if (isRemoteUpload(raw)) return decodeRemoteUpload(raw);
+  return isRemoteUpload(raw) ? decodeRemoteUpload(raw) : decodeFileUpload(raw);
+}
+
+/** A multipart upload's answer: `uploaded` of `total`, `files` finished, `currentfile`. */
+function decodeFileUpload(raw: RawAnswer): Progress {
   const bytes = count(raw.uploaded);
   const totalBytes = count(raw.total);
   const done = isFinished(raw);
@@ -102,14 +106,15 @@ function decodeZip(raw: RawAnswer): Progress {
   const totalBytes = count(raw.totalbytes);
   const files = count(raw.files);
   const totalFiles = count(raw.totalfiles);
-  const done = files !== null && totalFiles !== null && files === totalFiles;
+  // pCloud's docs: done when files == totalfiles; an answer that says `finished` is done too
+  const done = isFinished(raw) || (files !== null && totalFiles !== null && files === totalFiles);
   const byBytes = totalBytes !== null && totalBytes > 0;
   const percent = done ? 100 : byBytes ? ratio(bytes, totalBytes) : ratio(files, totalFiles);
   return {bytes, totalBytes, files, totalFiles, percent, currentFile: null, done, failedUrls: [], allBytesSeen: false, newLines: []};
 }
 
 /** uploadprogress / savezipprogress answer (result 0) -> the contract's numbers, whatever it holds. */
-export function decodeProgress(kind: Exclude<JobKind, 'extract'>, raw: RawAnswer): Progress {
+export function decodeProgress(kind: 'upload' | 'zip', raw: RawAnswer): Progress {
   return kind === 'upload' ? decodeUpload(raw) : decodeZip(raw);
 }
 
@@ -120,9 +125,22 @@ export interface ProgressDecoder {
   decode(raw: RawAnswer): Progress;
 }
 
-export function progressDecoder(kind: JobKind): ProgressDecoder {
-  if (kind === 'extract') return new ExtractDecoder();
-  return {pollParams: () => ({}), decode: (raw) => decodeProgress(kind, raw)};
+/** uploadprogress: a multipart upload's answers, or a remote upload's (downloadfile) */
+export function uploadDecoder(): ProgressDecoder {
+  return {pollParams: () => ({}), decode: decodeUpload};
+}
+
+/** uploadlinkprogress, uploadtransferprogress: shaped like a multipart upload's only (no remote uploads there) */
+export function fileUploadDecoder(): ProgressDecoder {
+  return {pollParams: () => ({}), decode: decodeFileUpload};
+}
+
+export function zipDecoder(): ProgressDecoder {
+  return {pollParams: () => ({}), decode: decodeZip};
+}
+
+export function extractDecoder(): ProgressDecoder {
+  return new ExtractDecoder();
 }
 
 /** `  Titov/_ART5055.jpg  (1681557 B)... OK.`: one entry extracted, with its size when given. */

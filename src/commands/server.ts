@@ -1,5 +1,6 @@
 import {createClient, HostResolveError, type ApiClient} from '../api/client.js';
 import type {Env} from '../env.js';
+import {UsageError} from '../errors.js';
 import {ExitCode} from '../exit-codes.js';
 import {isLoopback, parseHost, type Host} from '../host.js';
 import {resolveConnection, resolveOutput, type RawOptions} from '../options.js';
@@ -47,9 +48,10 @@ function namedHost(name: unknown, from: Host, method: string): Host {
  * `server`: getapiserver for the nearest API machine, then currentserver on it for the hostname
  * that resolves only to that machine. stdout gets the hostname (or, with --json, the answer).
  */
-export async function serverCommand(raw: RawOptions, env: Env): Promise<number> {
+export async function serverCommand(raw: RawOptions & {url?: boolean}, env: Env): Promise<number> {
   const connection = resolveConnection(raw, env);
   const json = resolveOutput(raw) === 'json';
+  if (json && raw.url) throw new UsageError('--json and --url do not go together');
   const clientFor = (host: Host): Promise<ApiClient> =>
     createClient({host, requestTimeoutMs: connection.requestTimeoutMs, maxConnections: 1}).catch((error: unknown) => {
       if (error instanceof HostResolveError) throw new NoAnswerError(error.message, error.exitCode); // a name that does not resolve answers nothing
@@ -74,8 +76,10 @@ export async function serverCommand(raw: RawOptions, env: Env): Promise<number> 
       current = await ask(await clientFor(machine), 'currentserver');
     }
     const pinned = namedHost(current.hostname, machine, 'currentserver');
-    // a plain-HTTP (loopback) host keeps its scheme: `--host 127.0.0.1:8080` alone would mean https
-    env.stdout.write(json ? `${terminalSafeJson(current, mayHoldExactNumbers(current))}\n` : `${pinned.protocol === 'http:' ? pinned.origin : pinned.label}\n`);
+    // a plain-HTTP (loopback) host keeps its scheme: `--host 127.0.0.1:8080` alone would mean https;
+    // --url: always the origin, what a script puts before /uploadfile and gives to --host alike
+    const text = raw.url || pinned.protocol === 'http:' ? pinned.origin : pinned.label;
+    env.stdout.write(json ? `${terminalSafeJson(current, mayHoldExactNumbers(current))}\n` : `${text}\n`);
     return ExitCode.ok;
   } catch (error) {
     if (error instanceof ServerError) {

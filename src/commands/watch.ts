@@ -1,10 +1,10 @@
 import type {Env} from '../env.js';
-import type {JobKind} from '../events.js';
+import {chooseMode, type JobKind} from '../jobs.js';
 import {resolveWatchOptions, type RawOptions} from '../options.js';
 import {runSession} from '../session.js';
 
-/** `upload`, `zip` and `extract`: argv's strings -> options -> the watch. */
+/** `upload`, `zip` and `extract`: argv's strings -> options -> the watch. A mode flag (`--link`, `--transfer`) picks the table's row. */
 export async function watchCommand(kind: JobKind, hashes: string[], raw: RawOptions, env: Env): Promise<number> {
-  return runSession(await resolveWatchOptions({jobs: hashes.map((hash) => ({kind, hash})), hashFileKind: kind}, raw, env), env);
+  const job = {kind, ...chooseMode(kind, raw as Record<string, unknown>)};
+  return runSession(await resolveWatchOptions({jobs: hashes.map((hash) => ({...job, hash})), hashFileJob: job}, raw, env), env);
 }
-

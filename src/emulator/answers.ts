@@ -26,6 +26,9 @@ export const ERROR_TEXTS: Record<number, string> = {
   1018: "Invalid 'fileid' provided.",
   1040: "Please provide 'url'.",
   1052: "Please provide 'progresshash'.",
+  // our choice: pCloud documents no codes for uploadtransfer without a sender or recipients
+  1130: "Please provide 'sendermail'.",
+  1131: "Please provide 'receivermails'.",
   1900: 'Upload not found',
   1901: 'Zip not found',
   // our choice: pCloud does not document what extractarchiveprogress answers for an unknown

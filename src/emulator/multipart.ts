@@ -8,7 +8,7 @@ export interface MultipartEvents {
   /** a file part starts */
   fileStart(filename: string, contentType: string): void;
   /** `bytes` more bytes of the current file's data */
-  fileData(bytes: number): void;
+  fileData(bytes: number, data: Buffer): void;
   /** the current file part ended */
   fileEnd(): void;
 }
@@ -112,7 +112,7 @@ export class MultipartParser {
     const part = this.#part;
     if (!part || data.length === 0) return;
     if (part.filename !== undefined) {
-      this.#events.fileData(data.length);
+      this.#events.fileData(data.length, data);
       return;
     }
     part.size += data.length;

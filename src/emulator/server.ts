@@ -1,13 +1,15 @@
-import {randomBytes} from 'node:crypto';
+import {createHash, randomBytes, type Hash} from 'node:crypto';
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
 import {createServer as createTlsServer} from 'node:https';
 import type {AddressInfo, Socket} from 'node:net';
+import {DEFAULT_USER, DIGEST_VALID_MS, inRoot, isRoot, newDigest, rootFolder, signsIn, type User, userinfo} from './account.js';
 import {errorAnswer, FAULTS, type FaultKind, type ScriptedAnswer} from './answers.js';
 import {type Archive, type ArchiveEntry, Extraction, extractOutput} from './extract.js';
 import {type FileEntry, metadata} from './files.js';
 import {stringifyJson} from './json.js';
 import {boundaryOf, MultipartParser} from './multipart.js';
 import {type RemoteFileAnswer, RemoteUpload} from './remote.js';
+import {zipEntries} from './zip.js';
 
 export interface EmulatorOptions {
   /** listen address: '127.0.0.1' (default) or '::1' */
@@ -20,6 +22,16 @@ export interface EmulatorOptions {
   accessTokens?: string[];
   /** what currentserver answers as `hostname`; default: this server's host:port */
   hostname?: string;
+  /**
+   * currentserver, getapiserver and extractarchive name this server by its URL
+   * (`http://127.0.0.1:8080`), so a client that takes the name as `--host` reaches it over plain
+   * HTTP (pCloud names a bare hostname: https). For `demo --serve` and the recipes' tests.
+   */
+  namedByUrl?: boolean;
+  /** called with each request as it is recorded (the demo starts its jobs once the watch polls) */
+  onRequest?: (request: RecordedRequest) => void;
+  /** the account's sign-in for userinfo (getauth=1 answers the first `auth` token); default demo@example.com / demo-password */
+  user?: User;
   /** how long an upload shows every byte received but not finished (the server storing it); default 0 */
   uploadFinishMs?: number;
   /** how long a finished upload, remote upload, zip or extraction stays readable; default 10 minutes; 0 = gone at once */
@@ -75,8 +87,28 @@ interface ZipRecord {
 type Params = Record<string, string>;
 const MAX_FORM_BYTES = 1024 * 1024;
 const RECORDED_UPLOAD_BYTES = 4096;
-const NO_AUTH_METHODS = new Set(['getapiserver', 'currentserver']);
-const METHODS = new Set([...NO_AUTH_METHODS, 'uploadfile', 'uploadprogress', 'savezip', 'savezipprogress', 'downloadfile', 'extractarchive', 'extractarchiveprogress']);
+/** Methods that check credentials their own way, or not at all (an upload link's code; a transfer: no account). */
+const NO_AUTH_METHODS = new Set(['getapiserver', 'currentserver', 'getdigest', 'userinfo', 'uploadtolink', 'uploadlinkprogress', 'uploadtransfer', 'uploadtransferprogress']);
+const METHODS = new Set([
+  ...NO_AUTH_METHODS,
+  'uploadfile',
+  'uploadprogress',
+  'savezip',
+  'savezipprogress',
+  'downloadfile',
+  'extractarchive',
+  'extractarchiveprogress',
+  'createuploadlink',
+  'listfolder',
+  'stat',
+]);
+/** The multipart uploads: to the account, to an upload link (by its code), and a pCloud Transfer (no account). */
+type UploadMethod = 'uploadfile' | 'uploadtolink' | 'uploadtransfer';
+const UPLOAD_METHODS = new Set<string>(['uploadfile', 'uploadtolink', 'uploadtransfer']);
+/** An uploaded .zip up to this size is kept, so extractarchive can list it (larger ones are only counted). */
+const MAX_KEPT_ZIP_BYTES = 16 * 1024 * 1024;
+/** Upload link codes look like pCloud's: letters and digits. */
+const LINK_CODE_CHARS = 34;
 const DEFAULT_LINGER_MS = 10 * 60_000;
 const DEFAULT_ZIP_FILE_DELAY_MS = 200;
 const DEFAULT_EXTRACT_ENTRY_DELAY_MS = 100;
@@ -86,8 +118,14 @@ const GENERATED_HASH_CHARS = 11;
 const HASH_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** A progresshash for an extraction the client gave none for. */
-function generatedHash(): string {
-  return [...randomBytes(GENERATED_HASH_CHARS)].map((byte) => HASH_ALPHABET[byte % HASH_ALPHABET.length]).join('');
+function generatedHash(length = GENERATED_HASH_CHARS): string {
+  return [...randomBytes(length)].map((byte) => HASH_ALPHABET[byte % HASH_ALPHABET.length]).join('');
+}
+
+/** uploadfile's `checksums`: one per file, as pCloud's US servers give them. */
+interface Checksums {
+  sha1: Hash;
+  sha256: Hash;
 }
 
 /** A folder given as `folderid` or `path` (downloadfile) or `tofolderid`/`topath` (extractarchive): an error answer when malformed. */
@@ -135,6 +173,12 @@ export class Emulator {
   readonly #scripts = new Map<string, ScriptedAnswer[]>();
   /** by progresshash: multipart uploads and remote uploads, both answered by uploadprogress */
   readonly #uploads = new Map<string, UploadRecord | RemoteUpload>();
+  /** uploads to upload links, by `code\0progresshash` (uploadlinkprogress asks with both) */
+  readonly #linkUploads = new Map<string, UploadRecord>();
+  /** pCloud Transfers, by progresshash: no account holds them */
+  readonly #transfers = new Map<string, UploadRecord>();
+  readonly #uploadLinks = new Set<string>();
+  readonly #digests = new Set<string>();
   readonly #zips = new Map<string, ZipRecord>();
   readonly #extractions = new Map<string, Extraction>();
   readonly #remotes = new Set<RemoteUpload>();
@@ -224,6 +268,22 @@ export class Emulator {
     return errorAnswer(result, error);
   }
 
+  /** An upload link to the account's root folder, as createuploadlink makes one: its code. */
+  createUploadLink(): string {
+    const code = generatedHash(LINK_CODE_CHARS);
+    this.#uploadLinks.add(code);
+    return code;
+  }
+
+  /** Puts a real zip archive into the account (extractarchive lists its entries); returns its fileid. */
+  addZip(name: string, zip: Buffer): number {
+    const entries = zipEntries(zip);
+    if (!entries) throw new Error(`${name} is not a zip archive`);
+    const fileid = this.addFile(name, zip.length, 'application/zip');
+    this.#archives.set(fileid, {name, entries, password: undefined});
+    return fileid;
+  }
+
   /** Puts a file into the emulated account (for savezip); returns its fileid. */
   addFile(name: string, size: number, contenttype = 'application/octet-stream'): number {
     return this.#store(name, size, contenttype).fileid;
@@ -290,13 +350,17 @@ export class Emulator {
 
   /** currentserver's answer fields: the machine a job runs on. */
   #currentServer(): {hostname: string; ip: string; ipv6: string; ipbin: string} {
-    return {hostname: this.#options.hostname ?? this.host, ip: '127.0.0.1', ipv6: '::1', ipbin: '127.0.0.1'};
+    return {hostname: this.#hostname(), ip: '127.0.0.1', ipv6: '::1', ipbin: '127.0.0.1'};
+  }
+
+  #hostname(): string {
+    return this.#options.hostname ?? (this.#options.namedByUrl ? this.url : this.host);
   }
 
   #record(req: IncomingMessage, body: string, params: Params): void {
     const socket = req.socket as Socket & {emulatorId?: number};
     const url = req.url ?? '/';
-    this.requests.push({
+    const request: RecordedRequest = {
       httpMethod: req.method ?? 'GET',
       path: url.split('?')[0] ?? '/',
       url,
@@ -305,16 +369,18 @@ export class Emulator {
       params: {...params},
       connectionId: socket.emulatorId ?? 0,
       remoteAddress: socket.remoteAddress ?? '',
-    });
+    };
+    this.requests.push(request);
+    this.#options.onRequest?.(request);
   }
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://emulator');
     const method = url.pathname.replace(/^\/+/, '').replace(/\.$/, '');
     const params: Params = Object.fromEntries(url.searchParams);
-    const boundary = method === 'uploadfile' && req.method === 'POST' ? boundaryOf(req.headers['content-type']) : undefined;
+    const boundary = UPLOAD_METHODS.has(method) && req.method === 'POST' ? boundaryOf(req.headers['content-type']) : undefined;
     if (boundary) {
-      this.#upload(req, res, boundary, params);
+      this.#upload(req, res, boundary, params, method as UploadMethod);
       return;
     }
     let body = '';
@@ -338,6 +404,24 @@ export class Emulator {
     if (accessToken !== undefined) return (this.#options.accessTokens ?? ['test-access-token']).includes(accessToken) ? undefined : errorAnswer(2094);
     if (params.auth !== undefined) return (this.#options.auth ?? ['test-auth-token']).includes(params.auth) ? undefined : errorAnswer(2000);
     return errorAnswer(1000);
+  }
+
+  /** An upload link's code that is not one: pCloud's docs list 2000 among uploadlinkprogress's errors (facts.md). */
+  #linkError(code: string | undefined): ScriptedAnswer | undefined {
+    return code !== undefined && this.#uploadLinks.has(code) ? undefined : errorAnswer(2000);
+  }
+
+  /** A transfer needs a sender and recipients (our codes: pCloud documents none). */
+  #transferError(params: Params): ScriptedAnswer | undefined {
+    if (params.sendermail === undefined || params.sendermail === '') return errorAnswer(1130);
+    if (params.receivermails === undefined || params.receivermails === '') return errorAnswer(1131);
+    return undefined;
+  }
+
+  /** Credentials where a method takes them but needs none (uploadlinkprogress): wrong ones still fail. */
+  #optionalAuthError(params: Params, req: IncomingMessage): ScriptedAnswer | undefined {
+    const given = req.headers.authorization !== undefined || params.access_token !== undefined || params.auth !== undefined;
+    return given ? this.#authError(params, req) : undefined;
   }
 
   #scripted(method: string, hash: string | undefined): ScriptedAnswer | undefined {
@@ -383,11 +467,31 @@ export class Emulator {
       case 'extractarchiveprogress':
         return this.#answer(res, this.#extractProgress(params));
       case 'getapiserver':
-        return this.#json(res, {result: 0, api: [this.#options.hostname ?? this.host], binapi: [this.#options.hostname ?? this.host]});
+        return this.#json(res, {result: 0, api: [this.#hostname()], binapi: [this.#hostname()]});
       case 'currentserver':
         return this.#json(res, {result: 0, ...this.#currentServer()});
       case 'uploadfile':
         return this.#json(res, {result: 0, metadata: [], checksums: [], fileids: []});
+      case 'uploadtolink':
+        return this.#answer(res, this.#linkError(params.code) ?? {json: {result: 0, metadata: []}});
+      case 'uploadtransfer':
+        return this.#answer(res, this.#transferError(params) ?? {json: {result: 0}});
+      case 'uploadlinkprogress':
+        return this.#answer(res, this.#optionalAuthError(params, req) ?? this.#linkError(params.code) ?? {json: this.#linkProgress(params)});
+      case 'uploadtransferprogress':
+        return this.#json(res, this.#recordAnswer(params.progresshash === undefined ? undefined : this.#transfers.get(params.progresshash), true));
+      case 'createuploadlink':
+        if (!isRoot(params.folderid, params.path)) return this.#answer(res, errorAnswer(2005));
+        return this.#createUploadLink(res);
+      case 'getdigest':
+        return this.#getDigest(res);
+      case 'userinfo':
+        return this.#userinfo(params, req, res);
+      case 'listfolder':
+        if (!isRoot(params.folderid, params.path ?? '/')) return this.#answer(res, errorAnswer(2005));
+        return this.#json(res, {result: 0, metadata: rootFolder(this.#files.values())});
+      case 'stat':
+        return this.#answer(res, this.#stat(params));
       default:
         return this.#answer(res, {reset: true});
     }
@@ -423,9 +527,21 @@ export class Emulator {
 
   #uploadProgress(hash: string | undefined): unknown {
     const record = hash === undefined ? undefined : this.#uploads.get(hash);
-    if (!record) return {result: 1900, error: 'Upload not found'};
     if (record instanceof RemoteUpload) return record.answer();
-    const answer: Record<string, unknown> = {result: 0, total: record.total, uploaded: record.uploaded, filenumber: record.filenumber, files: finishedFiles(record).map(metadata), finished: record.finished};
+    return this.#recordAnswer(record, true);
+  }
+
+  /** uploadlinkprogress: the upload of this progresshash to this link; "same data as uploadprogress but without files". */
+  #linkProgress(params: Params): unknown {
+    const record = params.progresshash === undefined ? undefined : this.#linkUploads.get(`${params.code}\0${params.progresshash}`);
+    return this.#recordAnswer(record, false);
+  }
+
+  /** A multipart upload's progress answer (uploadprogress, uploadlinkprogress, uploadtransferprogress), or 1900. */
+  #recordAnswer(record: UploadRecord | undefined, withFiles: boolean): Record<string, unknown> {
+    if (!record) return {result: 1900, error: 'Upload not found'};
+    const answer: Record<string, unknown> = {result: 0, total: record.total, uploaded: record.uploaded, filenumber: record.filenumber, finished: record.finished};
+    if (withFiles) answer.files = finishedFiles(record).map(metadata);
     if (!record.finished && record.currentfile !== undefined) {
       answer.currentfile = record.currentfile;
       answer.currentfileuploaded = record.currentfileuploaded;
@@ -439,51 +555,75 @@ export class Emulator {
   }
 
   /**
-   * uploadfile with a multipart body: its progresshash record follows the body as it streams in.
-   * `total` is the Content-Length (0 until the end for a chunked body), `uploaded` every byte so far.
+   * A multipart upload (uploadfile, uploadtolink, uploadtransfer): its progresshash record follows
+   * the body as it streams in. `total` is the Content-Length (0 until the end for a chunked body),
+   * `uploaded` every byte so far. An upload refused (credentials, a link code) leaves nothing: no
+   * record, no file.
    */
-  #upload(req: IncomingMessage, res: ServerResponse, boundary: string, params: Params): void {
+  #upload(req: IncomingMessage, res: ServerResponse, boundary: string, params: Params, method: UploadMethod): void {
     const total = Number(req.headers['content-length'] ?? 0) || 0;
     // filenumber starts from 1 (pCloud's api.txt), also before the first file part has arrived
     const record: UploadRecord = {total, uploaded: 0, currentfile: undefined, currentfileuploaded: 0, filenumber: 1, files: [], finished: false};
+    const records = method === 'uploadfile' ? this.#uploads : method === 'uploadtolink' ? this.#linkUploads : this.#transfers;
+    const key = (): string | undefined => {
+      if (params.progresshash === undefined) return undefined;
+      if (method !== 'uploadtolink') return params.progresshash;
+      return params.code === undefined ? undefined : `${params.code}\0${params.progresshash}`;
+    };
     let recorded = Buffer.alloc(0);
     let denied: ScriptedAnswer | undefined;
-    let tracked = false;
+    let trackedAs: string | undefined;
     const track = (): void => {
-      if (tracked || params.progresshash === undefined) return;
-      tracked = true;
-      this.#uploads.set(params.progresshash, record);
-    };
-    const checkAuth = (): void => {
-      denied = this.#authError(params, req);
+      if (trackedAs !== undefined || denied) return;
+      trackedAs = key();
+      if (trackedAs !== undefined) records.set(trackedAs, record);
     };
     let authChecked = false;
+    const checkAuth = (): void => {
+      if (authChecked) return;
+      authChecked = true;
+      denied = method === 'uploadfile' ? this.#authError(params, req) : method === 'uploadtolink' ? this.#linkError(params.code) : this.#transferError(params);
+      if (denied && trackedAs !== undefined && records.get(trackedAs) === record) records.delete(trackedAs);
+    };
     track();
+    const checksums: Checksums[] = [];
+    let kept: Buffer[] | undefined;
     const parser = new MultipartParser(boundary, {
       field: (name, value) => {
         params[name] = value;
         track();
       },
       fileStart: (filename, contentType) => {
-        if (!authChecked) {
-          authChecked = true;
-          checkAuth();
-        }
+        // the parameters come before the files (pCloud requires it): all of them are in now
+        checkAuth();
+        if (denied) return;
         record.filenumber = record.files.length + 1;
         record.currentfile = filename;
         record.currentfileuploaded = 0;
         record.files.push({fileid: 0, name: filename, size: 0, contenttype: contentType, created: ''});
+        checksums.push({sha1: createHash('sha1'), sha256: createHash('sha256')});
+        kept = /\.zip$/i.test(filename) && method !== 'uploadtransfer' ? [] : undefined;
       },
-      fileData: (bytes) => {
+      fileData: (bytes, data) => {
+        if (denied) return;
         record.currentfileuploaded += bytes;
+        const sums = checksums.at(-1);
+        sums?.sha1.update(data);
+        sums?.sha256.update(data);
+        if (kept && record.currentfileuploaded <= MAX_KEPT_ZIP_BYTES) kept.push(Buffer.from(data));
+        else kept = undefined;
       },
       fileEnd: () => {
         const file = record.files.at(-1);
-        if (!file) return;
+        if (denied || !file) return;
         file.fileid = this.#nextFileId++;
         file.size = record.currentfileuploaded;
         file.created = new Date().toUTCString();
-        this.#files.set(file.fileid, file);
+        // a transfer goes to its recipients, not into the account
+        if (method !== 'uploadtransfer') this.#files.set(file.fileid, file);
+        const entries = kept ? zipEntries(Buffer.concat(kept)) : undefined;
+        if (entries) this.#archives.set(file.fileid, {name: file.name, entries, password: undefined});
+        kept = undefined;
       },
     });
     let broken = false;
@@ -498,8 +638,9 @@ export class Emulator {
       }
     });
     req.on('end', () => {
-      if (!authChecked) checkAuth();
+      checkAuth();
       this.#record(req, recorded.toString('latin1'), params);
+      if (denied) return this.#answer(res, denied);
       record.total = record.total || record.uploaded;
       record.uploaded = record.total;
       // every byte is in; the server still stores the files (finishMs) before it says finished
@@ -507,15 +648,61 @@ export class Emulator {
         const done = finishedFiles(record);
         record.currentfile = undefined;
         record.finished = true;
-        this.#linger(this.#uploads, params.progresshash, record);
-        if (denied) return this.#answer(res, denied);
+        this.#linger(records, trackedAs, record);
         if (broken || !parser.done) return this.#json(res, {result: 2001, error: 'Invalid multipart body.'});
-        this.#json(res, {result: 0, metadata: done.map(metadata), checksums: [], fileids: done.map((file) => file.fileid)});
+        const sums = checksums.map((sum) => ({sha1: sum.sha1.digest('hex'), sha256: sum.sha256.digest('hex')}));
+        this.#json(res, {result: 0, metadata: done.map(metadata), checksums: sums, fileids: done.map((file) => file.fileid)});
       };
       const finishMs = this.#options.uploadFinishMs ?? 0;
       if (finishMs > 0) this.#later(finishMs, finish);
       else finish();
     });
+  }
+
+  #createUploadLink(res: ServerResponse): void {
+    const code = this.createUploadLink();
+    this.#json(res, {result: 0, linkid: this.#uploadLinks.size, link: `${this.url}/uploadlink?code=${code}`, code});
+  }
+
+  /** getdigest: a digest for passworddigest, valid about 30 s and good for one login. */
+  #getDigest(res: ServerResponse): void {
+    const digest = newDigest();
+    this.#digests.add(digest);
+    this.#later(DIGEST_VALID_MS, () => this.#digests.delete(digest));
+    this.#json(res, {result: 0, digest, expires: new Date(Date.now() + DIGEST_VALID_MS).toUTCString()});
+  }
+
+  /**
+   * userinfo: with `username` and `password` or `passworddigest` (+ `digest`), a login (getauth=1:
+   * the answer carries an `auth` token); otherwise the signed-in user's info.
+   */
+  #userinfo(params: Params, req: IncomingMessage, res: ServerResponse): void {
+    const user = this.#options.user ?? DEFAULT_USER;
+    if (params.username !== undefined) {
+      const liveDigest = (digest: string): boolean => this.#digests.delete(digest);
+      if (!signsIn(user, params, liveDigest)) return this.#answer(res, errorAnswer(2000));
+      const auth = flagSet(params.getauth) ? {auth: (this.#options.auth ?? ['test-auth-token'])[0]} : {};
+      return this.#json(res, {...userinfo(user, this.#files.values()), ...auth});
+    }
+    const denied = this.#authError(params, req);
+    if (denied) return this.#answer(res, denied);
+    this.#json(res, userinfo(user, this.#files.values()));
+  }
+
+  /** stat: a file by `fileid` or `path`; the root folder by `path=/` or `folderid=0`. */
+  #stat(params: Params): ScriptedAnswer {
+    if (params.folderid === '0' || params.path === '/') return {json: {result: 0, metadata: rootFolder(undefined)}};
+    let file: FileEntry | undefined;
+    if (params.fileid !== undefined) {
+      if (!/^\d+$/.test(params.fileid)) return errorAnswer(1018);
+      file = this.#files.get(Number(params.fileid));
+    } else if (params.path !== undefined) {
+      const name = inRoot(params.path);
+      file = [...this.#files.values()].find((entry) => entry.name === name);
+    } else {
+      return errorAnswer(1004);
+    }
+    return file ? {json: {result: 0, metadata: metadata(file)}} : errorAnswer(2009);
   }
 
   /** savezip: progresses file by file every zipFileDelayMs; its own answer comes when the zip is done. */
@@ -531,10 +718,18 @@ export class Emulator {
     const files = fileids.map((id) => this.#files.get(id));
     if (files.some((file) => file === undefined)) return this.#answer(res, errorAnswer(2009));
     const entries = files as FileEntry[];
+    // where the zip goes: `topath` (a path in the root folder), or `tofolderid` + `toname`
+    let name = params.toname ?? 'archive.zip';
+    if (params.topath !== undefined) {
+      const named = inRoot(params.topath);
+      if (named === undefined) return this.#answer(res, errorAnswer(params.topath.startsWith('/') ? 2005 : 2010));
+      name = named;
+    } else if (params.tofolderid !== undefined && !isRoot(params.tofolderid, undefined)) {
+      return this.#answer(res, errorAnswer(/^\d+$/.test(params.tofolderid) ? 2005 : 1017));
+    }
     const record: ZipRecord = {files: 0, totalfiles: entries.length, bytes: 0, totalbytes: entries.reduce((sum, file) => sum + file.size, 0)};
     const hash = params.progresshash;
     if (hash !== undefined) this.#zips.set(hash, record);
-    const name = params.toname ?? 'archive.zip';
     const finish = (): void => {
       this.#linger(this.#zips, hash, record);
       const fileid = this.addFile(name, record.totalbytes, 'application/zip');

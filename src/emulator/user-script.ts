@@ -83,10 +83,10 @@ export function post(url: string, body: Readable | string, headers: Record<strin
   });
 }
 
-/** A throttled multipart upload to `url`/uploadfile. */
-export function upload(url: string, fields: Record<string, string>, files: readonly UploadFile[], durationMs: number, signal: AbortSignal): Promise<unknown> {
+/** A throttled multipart upload to `url`/uploadfile (or uploadtolink, uploadtransfer). */
+export function upload(url: string, fields: Record<string, string>, files: readonly UploadFile[], durationMs: number, signal: AbortSignal, method = 'uploadfile'): Promise<unknown> {
   const plan = planMultipart(fields, files);
-  return post(`${url}/uploadfile`, throttledBody(plan, plan.length / (durationMs / 1000), signal), {
+  return post(`${url}/${method}`, throttledBody(plan, plan.length / (durationMs / 1000), signal), {
     'content-type': `multipart/form-data; boundary=${plan.boundary}`,
     'content-length': plan.length,
   });

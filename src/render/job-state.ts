@@ -1,6 +1,7 @@
 import type {Clock} from '../env.js';
 import type {JobKind, StatusEvent} from '../events.js';
 import type {LoopEvent, RetryNotice} from '../watch.js';
+import {jobKey} from '../job-key.js';
 import {jobLabel} from './renderer.js';
 
 /** Where a job stands, as the last event left it. */
@@ -50,7 +51,7 @@ export class JobStates<Own> {
   }
 
   get(kind: JobKind, hash: string): JobState<Own> {
-    const key = `${kind}\0${hash}`;
+    const key = jobKey({kind, hash});
     let job = this.#jobs.get(key);
     if (!job) {
       const label = jobLabel(kind, hash);
