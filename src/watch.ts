@@ -1,7 +1,7 @@
 import type {Clock} from './env.js';
 import {eventFactory, type ErrorEvent, type JobKind, type OutputEvent, type ProgressNumbers, type StatusFields, type WatchEvent} from './events.js';
 import {ExitCode} from './exit-codes.js';
-import {sameNumbers, type Progress, type RawAnswer} from './api/decode.js';
+import {sameNumbers, type Progress, type ProgressDecoder, type RawAnswer} from './api/decode.js';
 import {jobType, type Job, type JobMode} from './jobs.js';
 import type {Outcome, Transient} from './api/outcome.js';
 import {formatDuration} from './duration.js';
@@ -140,33 +140,162 @@ function failedUrlsMessage(progress: Progress): string {
   return `remote upload finished, but ${failed.length}${of} ${failed.length === 1 && of === '' ? 'URL' : 'URLs'} failed: ${shown}`;
 }
 
-/**
- * Watches one job: polls, classifies, and yields `waiting`, `progress`, `done` or `error` events
- * (the last one always `done` or `error`). All time comes from the injected clock.
- */
-export async function* pollJob(spec: JobSpec, deps: WatchDeps): AsyncGenerator<LoopEvent, void, undefined> {
-  const {clock, signal} = deps;
-  const meter = new RateMeter();
-  const decoder = jobType(spec).decoder();
-  const deadline = spec.timeoutMs > 0 ? deps.startedAt + spec.timeoutMs : Infinity;
-  let last: Progress | undefined;
-  let lastRaw: RawAnswer | null = null;
-  let notFoundSince: number | undefined;
-  let failingSince: number | undefined;
-  let failures = 0;
-  let rateLimits = 0;
-  let lastMoveAt: number | undefined;
-  /** the first poll that saw the job running (not finished): where its `duration` counts from */
-  let runningSince: number | undefined;
-  const firstContact = new FirstContact();
+/** What a poll's outcome leads to: the job's end, or the next poll after `delayMs`. */
+type Next = {end: true} | {end: false; delayMs: number};
+const END: Next = {end: true};
 
-  const events = eventFactory(spec, () => clock.wall());
-  const elapsed = (now: number): number => Math.round(now - deps.startedAt) / 1000; // whole ms
-  // seconds seen running, whole ms; null for a job already finished when first seen
-  const duration = (now: number): number | null =>
-    runningSince === undefined ? null : Math.max(0, Math.round(now - runningSince - (deps.stopped?.within(runningSince, now) ?? 0)) / 1000);
-  const fields = (numbers: ProgressNumbers, finished = false): StatusFields => {
-    const rate = meter.rate;
+/**
+ * One job's state between polls, and what each kind of outcome makes of it: one small method per
+ * outcome, each yielding that poll's events and saying what comes next.
+ */
+class JobWatch {
+  readonly #spec: JobSpec;
+  readonly #deps: WatchDeps;
+  readonly #meter = new RateMeter();
+  readonly #decoder: ProgressDecoder;
+  readonly #events: ReturnType<typeof eventFactory>;
+  readonly #firstContact = new FirstContact();
+  #last: Progress | undefined;
+  #lastRaw: RawAnswer | null = null;
+  #notFoundSince: number | undefined;
+  /** the failures in a row: since when, how many, how many of them rate limits */
+  #failingSince: number | undefined;
+  #failures = 0;
+  #rateLimits = 0;
+  #lastMoveAt: number | undefined;
+  /** the first poll that saw the job running (not finished): where its `duration` counts from */
+  #runningSince: number | undefined;
+
+  constructor(spec: JobSpec, deps: WatchDeps) {
+    this.#spec = spec;
+    this.#deps = deps;
+    this.#decoder = jobType(spec).decoder();
+    this.#events = eventFactory(spec, () => deps.clock.wall());
+  }
+
+  pollParams(): Record<string, string> {
+    return this.#decoder.pollParams();
+  }
+
+  /** Any outcome of one poll: the events it makes, then the job's end or the wait before the next poll. */
+  *outcome(outcome: Outcome, now: number): Generator<LoopEvent, Next, undefined> {
+    const wrongPlaceUntil = this.#firstContact.note(outcome, now);
+    let next: Next;
+    if (outcome.type === 'answer') next = yield* this.#answer(outcome.raw, now);
+    else if (outcome.type === 'notFound') next = yield* this.#notFound(outcome.code, outcome.raw, now);
+    else if (outcome.type === 'transient') next = yield* this.#transient(outcome, now, wrongPlaceUntil);
+    else {
+      yield this.failure(now, outcome.exitCode, outcome.code, outcome.message, outcome.hint);
+      return END;
+    }
+    if (!next.end && this.#stalled(now)) {
+      yield this.failure(now, ExitCode.timeout, null, `stalled: nothing moved for ${formatDuration(now - (this.#lastMoveAt ?? now))}`);
+      return END;
+    }
+    return next;
+  }
+
+  /** The job's last event when it ends without an end of its own: the run was stopped, or --timeout came. */
+  ended(now: number): ErrorEvent {
+    const {signal} = this.#deps;
+    if (!signal.aborted) return this.failure(now, ExitCode.timeout, null, `timed out after ${formatDuration(this.#spec.timeoutMs)}`);
+    const reason = signal.reason as Interruption | undefined;
+    return this.failure(now, reason?.exitCode ?? ExitCode.sigint, null, reason?.message ?? 'interrupted');
+  }
+
+  failure(now: number, exitCode: number, code: number | null, message: string, hint?: string): ErrorEvent {
+    return this.#events.error(this.#elapsed(now), this.#fields(this.#last ?? EMPTY), {code, message: hint === undefined ? message : `${message}; ${hint}`, exitCode});
+  }
+
+  /** A good answer (or a not-found one, 19xx): whatever was failing is over. */
+  #answered(): void {
+    this.#failingSince = undefined;
+    this.#failures = 0;
+    this.#rateLimits = 0;
+  }
+
+  *#answer(raw: RawAnswer, now: number): Generator<LoopEvent, Next, undefined> {
+    this.#answered();
+    this.#notFoundSince = undefined;
+    this.#lastRaw = raw;
+    const progress = this.#decoder.decode(raw);
+    if (progress.newLines.length > 0) yield this.#events.output(this.#elapsed(now), progress.newLines);
+    this.#meter.update(now, progress.bytes);
+    const last = this.#last;
+    if (!last || progress.bytes !== last.bytes || progress.files !== last.files) this.#lastMoveAt = now;
+    const changed = !last || !sameNumbers(progress, last);
+    this.#last = progress;
+    if (progress.done && progress.failedUrls.length > 0) {
+      yield this.failure(now, ExitCode.partial, null, failedUrlsMessage(progress));
+      return END;
+    }
+    if (progress.done) {
+      yield this.#events.done(this.#elapsed(now), this.#fields(progress, true), this.#duration(now));
+      return END;
+    }
+    this.#runningSince ??= now;
+    if (changed) yield this.#events.progress(this.#elapsed(now), this.#fields(progress));
+    return {end: false, delayMs: this.#spec.intervalMs};
+  }
+
+  *#notFound(code: number, raw: RawAnswer, now: number): Generator<LoopEvent, Next, undefined> {
+    this.#answered();
+    const last = this.#last;
+    if (last?.allBytesSeen) {
+      // pCloud dropped the record of an upload whose every byte had arrived, before a poll saw
+      // `finished` (how long it keeps one is undocumented): that upload is done, not vanished.
+      yield this.#events.done(this.#elapsed(now), this.#fields({...last, percent: 100, currentFile: null}, true), this.#duration(now), RECORD_GONE_MESSAGE);
+      return END;
+    }
+    this.#notFoundSince ??= last ? now : this.#deps.startedAt;
+    if (!last) this.#lastRaw = raw;
+    yield this.#events.waiting(this.#elapsed(now), this.#fields(last ?? EMPTY));
+    const waited = now - this.#notFoundSince;
+    if (waited < this.#spec.waitMs) return {end: false, delayMs: this.#spec.intervalMs};
+    // --wait, not the time measured (a little more, by how the polls fell): many jobs not found
+    // for one reason get one message, said once for all of them
+    const {message, hint} = notFoundMessage(this.#spec, last !== undefined, this.#spec.waitMs > 0 ? this.#spec.waitMs : waited);
+    yield this.failure(now, ExitCode.notFound, code, message, hint);
+    return END;
+  }
+
+  *#transient(outcome: Transient, now: number, wrongPlaceUntil: number | undefined): Generator<LoopEvent, Next, undefined> {
+    const failingSince = (this.#failingSince ??= now);
+    this.#failures += 1;
+    if (outcome.rateLimited) this.#rateLimits += 1;
+    if (wrongPlaceUntil !== undefined && now >= wrongPlaceUntil) {
+      yield this.failure(now, ExitCode.failure, outcome.code, `gave up after ${this.#firstContact.tries(now)}: ${outcome.message}`, outcome.hint);
+      return END;
+    }
+    if (now - failingSince >= GIVE_UP_AFTER_FAILURES_MS) {
+      // still rate limited when the window ends: exit 5, as a ban would
+      const exitCode = outcome.rateLimited ? ExitCode.rateLimited : ExitCode.failure;
+      yield this.failure(now, exitCode, outcome.code, `gave up after ${formatDuration(now - failingSince)} of failures; the last: ${outcome.message}`, outcome.hint);
+      return END;
+    }
+    // never past the end of the failure window (or the first-contact one): the last try comes at its end
+    const windowEnd = wrongPlaceUntil ?? failingSince + GIVE_UP_AFTER_FAILURES_MS;
+    const delayMs = Math.min(retryDelayMs(outcome, this.#failures, this.#rateLimits, this.#spec.intervalMs, this.#deps.random), windowEnd - now);
+    yield {event: 'retry', kind: this.#spec.kind, hash: this.#spec.hash, message: outcome.message, attempt: this.#failures, delayMs};
+    return {end: false, delayMs};
+  }
+
+  #stalled(now: number): boolean {
+    return this.#spec.stallMs > 0 && this.#lastMoveAt !== undefined && now - this.#lastMoveAt >= this.#spec.stallMs;
+  }
+
+  #elapsed(now: number): number {
+    return Math.round(now - this.#deps.startedAt) / 1000; // whole ms
+  }
+
+  /** seconds seen running, whole ms, less the time stopped; null for a job already finished when first seen */
+  #duration(now: number): number | null {
+    const since = this.#runningSince;
+    return since === undefined ? null : Math.max(0, Math.round(now - since - (this.#deps.stopped?.within(since, now) ?? 0)) / 1000);
+  }
+
+  #fields(numbers: ProgressNumbers, finished = false): StatusFields {
+    const rate = this.#meter.rate;
     // done: nothing left, unless nothing could ever be told (an extraction has no total)
     const secondsLeft = finished ? (numbers.percent === null ? null : 0) : roundEta(eta(numbers.bytes, numbers.totalBytes, rate));
     return {
@@ -178,104 +307,31 @@ export async function* pollJob(spec: JobSpec, deps: WatchDeps): AsyncGenerator<L
       currentFile: numbers.currentFile,
       rate: rate === null ? null : Math.round(rate),
       eta: secondsLeft,
-      raw: lastRaw,
+      raw: this.#lastRaw,
     };
-  };
-  const failure = (now: number, exitCode: number, code: number | null, message: string, hint?: string): ErrorEvent =>
-    events.error(elapsed(now), fields(last ?? EMPTY), {code, message: hint === undefined ? message : `${message}; ${hint}`, exitCode});
-  const stalled = (now: number): boolean => spec.stallMs > 0 && lastMoveAt !== undefined && now - lastMoveAt >= spec.stallMs;
+  }
+}
 
+/**
+ * Watches one job: polls, classifies, and yields `waiting`, `progress`, `done` or `error` events
+ * (the last one always `done` or `error`). All time comes from the injected clock.
+ */
+export async function* pollJob(spec: JobSpec, deps: WatchDeps): AsyncGenerator<LoopEvent, void, undefined> {
+  const {clock, signal} = deps;
+  const job = new JobWatch(spec, deps);
+  const deadline = spec.timeoutMs > 0 ? deps.startedAt + spec.timeoutMs : Infinity;
   if (spec.firstPollDelayMs) await clock.sleep(Math.min(spec.firstPollDelayMs, Math.max(0, deadline - clock.now())), signal);
   for (;;) {
     const timeLeft = deadline - clock.now();
     if (signal.aborted || timeLeft <= 0) break;
-    const outcome = await pollUntil(deps, timeLeft, decoder.pollParams());
+    const outcome = await pollUntil(deps, timeLeft, job.pollParams());
     const now = clock.now();
     if (signal.aborted || now >= deadline) break;
-
-    let delayMs = spec.intervalMs;
-    const wrongPlaceUntil = firstContact.note(outcome, now);
-    if (outcome.type === 'answer') {
-      failingSince = undefined;
-      failures = 0;
-      rateLimits = 0;
-      notFoundSince = undefined;
-      lastRaw = outcome.raw;
-      const progress = decoder.decode(outcome.raw);
-      if (progress.newLines.length > 0) {
-        yield events.output(elapsed(now), progress.newLines);
-      }
-      meter.update(now, progress.bytes);
-      if (!last || progress.bytes !== last.bytes || progress.files !== last.files) lastMoveAt = now;
-      const changed = !last || !sameNumbers(progress, last);
-      last = progress;
-      if (progress.done && progress.failedUrls.length > 0) {
-        yield failure(now, ExitCode.partial, null, failedUrlsMessage(progress));
-        return;
-      }
-      if (progress.done) {
-        yield events.done(elapsed(now), fields(progress, true), duration(now));
-        return;
-      }
-      runningSince ??= now;
-      if (changed) yield events.progress(elapsed(now), fields(progress));
-    } else if (outcome.type === 'notFound') {
-      failingSince = undefined;
-      failures = 0;
-      rateLimits = 0;
-      if (last?.allBytesSeen) {
-        // pCloud dropped the record of an upload whose every byte had arrived, before a poll saw
-        // `finished` (how long it keeps one is undocumented): that upload is done, not vanished.
-        yield events.done(elapsed(now), fields({...last, percent: 100, currentFile: null}, true), duration(now), RECORD_GONE_MESSAGE);
-        return;
-      }
-      notFoundSince ??= last ? now : deps.startedAt;
-      if (!last) lastRaw = outcome.raw;
-      yield events.waiting(elapsed(now), fields(last ?? EMPTY));
-      const waited = now - notFoundSince;
-      if (waited >= spec.waitMs) {
-        // --wait, not the time measured (a little more, by how the polls fell): many jobs not found
-        // for one reason get one message, said once for all of them
-        const {message, hint} = notFoundMessage(spec, last !== undefined, spec.waitMs > 0 ? spec.waitMs : waited);
-        yield failure(now, ExitCode.notFound, outcome.code, message, hint);
-        return;
-      }
-    } else if (outcome.type === 'transient') {
-      failingSince ??= now;
-      failures += 1;
-      if (outcome.rateLimited) rateLimits += 1;
-      if (wrongPlaceUntil !== undefined && now >= wrongPlaceUntil) {
-        yield failure(now, ExitCode.failure, outcome.code, `gave up after ${firstContact.tries(now)}: ${outcome.message}`, outcome.hint);
-        return;
-      }
-      if (now - failingSince >= GIVE_UP_AFTER_FAILURES_MS) {
-        // still rate limited when the window ends: exit 5, as a ban would
-        const exitCode = outcome.rateLimited ? ExitCode.rateLimited : ExitCode.failure;
-        yield failure(now, exitCode, outcome.code, `gave up after ${formatDuration(now - failingSince)} of failures; the last: ${outcome.message}`, outcome.hint);
-        return;
-      }
-      // never past the end of the failure window (or the first-contact one): the last try comes at its end
-      const windowEnd = wrongPlaceUntil ?? failingSince + GIVE_UP_AFTER_FAILURES_MS;
-      delayMs = Math.min(retryDelayMs(outcome, failures, rateLimits, spec.intervalMs, deps.random), windowEnd - now);
-      yield {event: 'retry', kind: spec.kind, hash: spec.hash, message: outcome.message, attempt: failures, delayMs};
-    } else {
-      yield failure(now, outcome.exitCode, outcome.code, outcome.message, outcome.hint);
-      return;
-    }
-    if (stalled(now)) {
-      yield failure(now, ExitCode.timeout, null, `stalled: nothing moved for ${formatDuration(now - (lastMoveAt ?? now))}`);
-      return;
-    }
-    await clock.sleep(Math.min(delayMs, Math.max(0, deadline - now)), signal);
+    const next = yield* job.outcome(outcome, now);
+    if (next.end) return;
+    await clock.sleep(Math.min(next.delayMs, Math.max(0, deadline - now)), signal);
   }
-
-  const now = clock.now();
-  if (signal.aborted) {
-    const reason = signal.reason as Interruption | undefined;
-    yield failure(now, reason?.exitCode ?? ExitCode.sigint, null, reason?.message ?? 'interrupted');
-  } else {
-    yield failure(now, ExitCode.timeout, null, `timed out after ${formatDuration(spec.timeoutMs)}`);
-  }
+  yield job.ended(clock.now());
 }
 
 function roundEta(seconds: number | null): number | null {
