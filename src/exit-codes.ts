@@ -17,6 +17,9 @@ export const ExitCode = {
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** Why a command failed, by the name of its row in the table above. */
+export type ExitReason = Exclude<keyof typeof ExitCode, 'ok'>;
+
 /**
  * With several jobs the run's exit code is the highest among them, except that an interruption
  * (129/130/143) always wins: it is higher anyway.

@@ -1,6 +1,7 @@
 import {formatDuration} from './duration.js';
 import type {Clock, Env} from './env.js';
 import {UsageError} from './errors.js';
+import {NAME} from './say.js';
 
 /** A token file is read this far at the most: a token is one short line (pCloud's auth: 64 bytes). */
 export const MAX_TOKEN_FILE_BYTES = 4096;
@@ -107,7 +108,7 @@ export function readAll(stream: NodeJS.ReadableStream, where: string, maxBytes: 
  */
 export async function promptToken(env: Pick<Env, 'stdin' | 'stderr'>, option: string): Promise<string> {
   const stdin = env.stdin as NodeJS.ReadStream;
-  env.stderr.write(`pcloud-progress: paste the token for ${option} (not shown), then Enter: `);
+  env.stderr.write(`${NAME}: paste the token for ${option} (not shown), then Enter: `);
   stdin.setRawMode(true);
   return new Promise<string>((resolve, reject) => {
     let token = '';

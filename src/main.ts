@@ -1,21 +1,17 @@
 import {Argument, Command, CommanderError, Option} from 'commander';
 import type {Shell} from './commands/completion.js';
 import type {Env} from './env.js';
-import {UsageError} from './errors.js';
+import {CommandError} from './errors.js';
 import {ExitCode} from './exit-codes.js';
 import {flaggedModes, JOB_KINDS, JOB_TYPES, type JobKind} from './jobs.js';
 import {DEFAULTS, type RawOptions} from './options.js';
+import {NAME, say} from './say.js';
 import {VERSION} from './version.js';
 
-const NAME = 'pcloud-progress';
 const SHELLS: Shell[] = ['bash', 'zsh', 'fish'];
 
-/** Thrown by an action once it has an exit code, so commander's parse unwinds to main(). */
-class Finished extends Error {
-  constructor(readonly exitCode: number) {
-    super('finished');
-  }
-}
+/** What a command's action calls with its exit code: commander's parse itself returns nothing. */
+type Finish = (exitCode: number) => void;
 
 /** commander's "unknown option '--auth=abc'" would echo a value: only the option name is shown. */
 function withoutValues(message: string): string {
@@ -43,7 +39,7 @@ function connectionOptions(command: Command): Command {
 }
 
 /** A watch command, from its row in the job table (jobs.ts) and the rows its flags pick. */
-function addWatchCommand(program: Command, kind: JobKind, run: (kind: JobKind, hashes: string[], raw: RawOptions) => Promise<number>): void {
+function addWatchCommand(program: Command, kind: JobKind, run: (kind: JobKind, hashes: string[], raw: RawOptions) => Promise<number>, finish: Finish): void {
   const {method, help} = JOB_TYPES[kind];
   const {what, startedBy, exampleHash: hash} = help;
   const modes = flaggedModes(kind);
@@ -80,7 +76,7 @@ Examples:
   ${NAME} ${kind} -- -hash-starting-with-dash`,
     )
     .action(async (hashes: string[], raw: RawOptions) => {
-      throw new Finished(await run(kind, hashes, raw));
+      finish(await run(kind, hashes, raw));
     });
   for (const {flag} of modes) command.option(flag.value === undefined ? flag.name : `${flag.name} <${flag.value}>`, flag.description);
 }
@@ -90,9 +86,7 @@ Examples:
  * at most one line on stderr; nothing below prints a stack trace.
  */
 export async function main(argv: readonly string[], env: Env): Promise<number> {
-  const errorLine = (message: string): void => {
-    env.stderr.write(`${NAME}: ${message}\n`);
-  };
+  const errorLine = (message: string): void => say(env.stderr, message);
   // `--help | head -3`: a reader that closes the pipe early is not an error; the rest is dropped
   // (a watch also stops on it: see commands/watch.ts)
   let writeError: string | undefined;
@@ -102,8 +96,11 @@ export async function main(argv: readonly string[], env: Env): Promise<number> {
   };
   env.stdout.on?.('error', noteWriteError);
   env.stderr.on?.('error', () => {}); // nowhere left to say so
-  const program = buildProgram(env, errorLine);
-  const exitCode = await run(program, argv, env, errorLine);
+  let finished: number = ExitCode.ok;
+  const program = buildProgram(env, errorLine, (code) => {
+    finished = code;
+  });
+  const exitCode = (await run(program, argv, env, errorLine)) ?? finished;
   await flushed(env.stdout);
   if (writeError !== undefined && exitCode !== ExitCode.sigint && exitCode !== ExitCode.sigterm && exitCode !== ExitCode.sighup) {
     errorLine(`cannot write to standard output (${writeError})`);
@@ -123,7 +120,7 @@ function flushed(stream: Env['stdout']): Promise<void> {
   });
 }
 
-function buildProgram(env: Env, errorLine: (message: string) => void): Command {
+function buildProgram(env: Env, errorLine: (message: string) => void, finish: Finish): Command {
   const program = new Command(NAME)
     .description('Watch a pCloud upload, server-side zip or archive extraction live: bars on a terminal, NDJSON for scripts.')
     .version(VERSION, '-V, --version', 'print the version')
@@ -152,7 +149,7 @@ Exit codes: 0 finished, 1 internal error or output not written, 2 usage, 3 auth,
     const {watchCommand} = await import('./commands/watch.js');
     return watchCommand(kind, hashes, raw, env);
   };
-  for (const kind of JOB_KINDS) addWatchCommand(program, kind, runKind);
+  for (const kind of JOB_KINDS) addWatchCommand(program, kind, runKind, finish);
   connectionOptions(program.command('server').summary('print a hostname pinned to one API machine (for upload + watch)'))
     .option('--url', 'print it as an origin URL (https://api7.pcloud.com; the emulator: http://127.0.0.1:8080): for "$host/uploadfile" and --host alike')
     .option('--json', 'print the whole answer as one JSON object')
@@ -167,7 +164,7 @@ Examples (upload to the machine it names, and watch the upload there):
     )
     .action(async (raw: RawOptions & {url?: boolean}) => {
       const {serverCommand} = await import('./commands/server.js');
-      throw new Finished(await serverCommand(raw, env));
+      finish(await serverCommand(raw, env));
     });
 
   program
@@ -197,7 +194,7 @@ Examples:
     )
     .action(async (raw: RawOptions & {duration?: string; serve?: boolean; port?: string}) => {
       const {demoCommand} = await import('./commands/demo.js');
-      throw new Finished(await demoCommand(raw, env));
+      finish(await demoCommand(raw, env));
     });
 
   program
@@ -214,30 +211,29 @@ Examples:
     )
     .action(async (shell: Shell) => {
       const {completionCommand} = await import('./commands/completion.js');
-      throw new Finished(completionCommand(program, shell, env));
+      finish(completionCommand(program, shell, env));
     });
 
   return program;
 }
 
-async function run(program: Command, argv: readonly string[], env: Env, errorLine: (message: string) => void): Promise<number> {
+/**
+ * Parses argv and runs the command it names. The one place a failure becomes an exit code: a
+ * CommandError by its reason (the table in exit-codes.ts), commander's own usage errors as 2,
+ * anything else as a bug. undefined: the command ran and set its own code (see Finish).
+ */
+async function run(program: Command, argv: readonly string[], env: Env, errorLine: (message: string) => void): Promise<number | undefined> {
   try {
     await program.parseAsync([...argv], {from: 'user'});
-    return ExitCode.ok;
+    return undefined;
   } catch (error) {
-    if (error instanceof Finished) return error.exitCode;
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.ok;
       return ExitCode.usage;
     }
-    if (error instanceof UsageError) {
+    if (error instanceof CommandError) {
       errorLine(error.message);
-      return ExitCode.usage;
-    }
-    const exitCode = (error as {exitCode?: unknown}).exitCode;
-    if (typeof exitCode === 'number' && error instanceof Error) {
-      errorLine(error.message);
-      return exitCode;
+      return ExitCode[error.reason];
     }
     errorLine(`internal error (a bug, please report it): ${error instanceof Error ? error.message : String(error)}`);
     if (env.vars.PCLOUD_PROGRESS_DEBUG) env.stderr.write(`${(error as Error).stack ?? ''}\n`);

@@ -1,6 +1,7 @@
 import type {Env} from './env.js';
 import {envValue} from './env.js';
 import {UsageError} from './errors.js';
+import {say} from './say.js';
 import {parseDuration} from './duration.js';
 import {checkToken, inputName, inputWaitMs, MAX_TOKEN_FILE_BYTES, openInput, promptToken, readAll, readFirstLine} from './input.js';
 import {DEFAULT_HOSTS, isLoopback, parseHost, type Host} from './host.js';
@@ -120,8 +121,7 @@ async function readTokenFile(option: string, path: string, env: Env, waitMs: num
   const mode = path === '-' ? undefined : await env.fileMode(path);
   // Windows makes modes up (0o666 for any writable file): there the warning would fire on every run
   if (env.platform !== 'win32' && mode !== undefined && (mode & 0o077) !== 0) {
-    env.stderr.write(`pcloud-progress: warning: ${path} can be read by other users (mode ${mode.toString(8).padStart(3, '0')}); chmod 600 it
-`);
+    say(env.stderr, `warning: ${path} can be read by other users (mode ${mode.toString(8).padStart(3, '0')}); chmod 600 it`);
   }
   return token;
 }

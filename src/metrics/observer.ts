@@ -6,6 +6,7 @@ import type {Job, WatchOptions} from '../options.js';
 import type {RunObserver} from '../run.js';
 import type {LoopEvent} from '../watch.js';
 import {sanitize} from '../sanitize.js';
+import {say} from '../say.js';
 import {exposition} from './exposition.js';
 import {replaceFile} from './file.js';
 import {groupUrl, Pusher} from './push.js';
@@ -155,10 +156,10 @@ export async function startMetrics(options: Pick<WatchOptions, 'metrics' | 'jobs
   for (const {kind, hash} of options.jobs) book.job(kind, hash, options.host.label);
   const held: string[] = [];
   const holdLines = options.output === 'human' && env.stderr.isTTY === true;
-  const say = (line: string): void => {
+  const notice = (line: string): void => {
     if (options.output === 'quiet') return;
     if (holdLines) held.push(line);
-    else env.stderr.write(`pcloud-progress: ${line}\n`);
+    else say(env.stderr, line);
   };
   const outputs: Output[] = [];
   const file = options.metrics?.file;
@@ -178,7 +179,7 @@ export async function startMetrics(options: Pick<WatchOptions, 'metrics' | 'jobs
     if (built?.version !== version) built = {version, text: exposition(book.jobs)};
     return built.text;
   };
-  const paced = outputs.map((output) => new Paced(output, env.clock, text, say));
+  const paced = outputs.map((output) => new Paced(output, env.clock, text, notice));
   const kick = (): void => {
     version += 1;
     paced.forEach((output) => output.kick());
@@ -198,7 +199,7 @@ export async function startMetrics(options: Pick<WatchOptions, 'metrics' | 'jobs
     async end() {
       const deadline = env.clock.now() + END_WAIT_MS;
       await Promise.all(paced.map((output) => output.end(deadline)));
-      for (const line of held) env.stderr.write(`pcloud-progress: ${line}\n`);
+      for (const line of held) say(env.stderr, line);
     },
   };
 }

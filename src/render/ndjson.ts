@@ -1,6 +1,7 @@
 import type {OutStream} from '../env.js';
 import {eventToJson} from '../events.js';
 import {sanitize} from '../sanitize.js';
+import {say} from '../say.js';
 import {mayHoldExactNumbers, terminalSafeJson} from '../json.js';
 import type {Renderer} from './renderer.js';
 import {jobLabel} from './renderer.js';
@@ -12,7 +13,7 @@ export function ndjsonRenderer(stdout: OutStream, stderr: OutStream): Renderer {
       if (e.event === 'retry') return;
       stdout.write(`${terminalSafeJson(eventToJson(e), e.event !== 'output' && mayHoldExactNumbers(e.raw))}\n`);
       if (e.event === 'error') {
-        stderr.write(`pcloud-progress: ${jobLabel(e.kind, e.hash)}: ${sanitize(e.message, 1000)}\n`);
+        say(stderr, `${jobLabel(e.kind, e.hash)}: ${sanitize(e.message, 1000)}`);
       }
     },
     end() {},
