@@ -49,7 +49,8 @@ export interface ConnectionOptions {
 
 export type {Job};
 
-export interface WatchOptions extends ConnectionOptions {
+/** A watch's options once argv (or the library's options) are checked: frozen, every default filled in. */
+export interface ResolvedOptions extends ConnectionOptions {
   jobs: readonly Job[];
   /** keep-alive connections at the most, whatever the number of jobs */
   connections: number;
@@ -201,11 +202,11 @@ export interface WatchRequest {
 }
 
 /**
- * argv's strings -> frozen WatchOptions, for the CLI, the library and the demo alike. Everything
+ * argv's strings -> frozen ResolvedOptions, for the CLI, the library and the demo alike. Everything
  * that can be wrong with the input is found here, before any request: the contract promises no
  * request on a usage error.
  */
-export async function resolveWatchOptions(request: WatchRequest, raw: RawOptions, env: Env): Promise<WatchOptions> {
+export async function resolveWatchOptions(request: WatchRequest, raw: RawOptions, env: Env): Promise<ResolvedOptions> {
   if (raw.hashFile === '-' && (raw.authFile === '-' || raw.accessTokenFile === '-')) throw new UsageError('standard input cannot hold both the hashes and the token');
   const connection = resolveConnection(raw, env);
   const output = resolveOutput(raw);
@@ -229,7 +230,7 @@ export async function resolveWatchOptions(request: WatchRequest, raw: RawOptions
   const all: Job[] = [...request.jobs, ...listed.map((hash) => ({...(request.hashFileJob ?? {kind: 'upload' as JobKind}), hash}))];
   if (all.length === 0) throw new UsageError(`missing progresshash: give one or more${raw.hashFile === undefined ? ', or --hash-file' : ` (${raw.hashFile === '-' ? 'standard input' : 'the --hash-file'} held none)`}`);
   const jobs = [...new Map(all.map((job) => [jobKey(job), job])).values()];
-  const options: WatchOptions = {
+  const options: ResolvedOptions = {
     ...connection,
     jobs,
     connections,

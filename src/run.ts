@@ -1,5 +1,5 @@
 import type {Env} from './env.js';
-import type {WatchOptions} from './options.js';
+import type {ResolvedOptions} from './options.js';
 import {combineExitCodes, ExitCode} from './exit-codes.js';
 import {createClient, HostResolveError, type ApiClient} from './api/client.js';
 import type {Outcome} from './api/outcome.js';
@@ -11,7 +11,7 @@ import type {Renderer} from './render/renderer.js';
 import {pollJob, type Interruption, type LoopEvent} from './watch.js';
 
 /** What a run needs to know: the jobs, the server, the credentials and the timing (not the output). */
-export type RunOptions = Omit<WatchOptions, 'output' | 'color' | 'metrics'>;
+export type RunOptions = Omit<ResolvedOptions, 'output' | 'color' | 'metrics'>;
 
 /** Sees the run beside the renderer (--metrics-file, --pushgateway): every event, every poll's outcome, and the end. */
 export interface RunObserver {
@@ -74,7 +74,7 @@ export async function* jobEvents(options: RunOptions, env: Pick<Env, 'clock' | '
 }
 
 /** Feeds every event to the renderer; returns the run's exit code: the highest of the jobs'. */
-export async function renderRun(options: WatchOptions, env: Env, renderer: Renderer, signal: AbortSignal, {stopped, observer}: {stopped?: StoppedTime; observer?: RunObserver} = {}): Promise<number> {
+export async function renderRun(options: ResolvedOptions, env: Env, renderer: Renderer, signal: AbortSignal, {stopped, observer}: {stopped?: StoppedTime; observer?: RunObserver} = {}): Promise<number> {
   const exitCodes: number[] = [];
   try {
     for await (const event of jobEvents(options, env, signal, {stopped, onPoll: observer?.polled})) {

@@ -1,6 +1,6 @@
 import {envValue, type Env} from './env.js';
 import {ExitCode, SIGNAL_EXITS} from './exit-codes.js';
-import type {WatchOptions} from './options.js';
+import type {ResolvedOptions} from './options.js';
 import {ndjsonRenderer} from './render/ndjson.js';
 import {plainRenderer} from './render/plain.js';
 import {silentRenderer, type Renderer} from './render/renderer.js';
@@ -23,7 +23,7 @@ export function isCi(vars: Env['vars']): boolean {
  * and bars, otherwise plain lines. The terminal renderer is loaded only when used: ora, cli-progress and chalk
  * cost start-up time that `--json` and `--quiet` never pay.
  */
-async function selectRenderer(options: WatchOptions, env: Env): Promise<Renderer> {
+async function selectRenderer(options: ResolvedOptions, env: Env): Promise<Renderer> {
   if (options.output === 'json') return ndjsonRenderer(env.stdout, env.stderr);
   if (options.output === 'quiet') return silentRenderer;
   // a terminal narrower than a line (one that says 0 columns, as `script` gives a CI job) gets plain lines
@@ -35,7 +35,7 @@ async function selectRenderer(options: WatchOptions, env: Env): Promise<Renderer
 }
 
 /** --metrics-file, --pushgateway: prom-client and the pushing (dist/metrics.cjs) are loaded only when asked for. */
-async function startObserver(options: WatchOptions, env: Env): Promise<RunObserver | undefined> {
+async function startObserver(options: ResolvedOptions, env: Env): Promise<RunObserver | undefined> {
   if (options.metrics === undefined) return undefined;
   const {startMetrics} = await import('./metrics/observer.js');
   return startMetrics(options, env);
@@ -46,7 +46,7 @@ async function startObserver(options: WatchOptions, env: Env): Promise<RunObserv
  * SIGTERM end the jobs with 129/130/143; a second one ends the process at once. A closed or full
  * stdout ends them silently (exit 0 or 1).
  */
-export async function runSession(options: WatchOptions, env: Env): Promise<number> {
+export async function runSession(options: ResolvedOptions, env: Env): Promise<number> {
   const controller = new AbortController();
   const stop = (reason: Interruption): void => controller.abort(reason);
   env.stdout.on?.('error', (error: NodeJS.ErrnoException) => {

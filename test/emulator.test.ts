@@ -6,7 +6,7 @@ import {connect} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {Emulator, type EmulatorOptions, FAULTS, type FaultKind, FileServer, stringifyJson} from '../src/emulator/index.js';
+import {Emulator, type EmulatorOptions, FAULTS, type FaultKind, FileServer, jsonWithBigInts} from '../src/emulator/index.js';
 
 const AUTH = 'test-auth-token';
 let emulator: Emulator;
@@ -381,7 +381,7 @@ describe("pCloud's manners", () => {
       Number.NaN,
       {when: new Date(0), nested: {toJSON: () => ({x: [1]})}},
     ];
-    for (const value of values) expect(stringifyJson(value)).toBe(JSON.stringify(value));
-    expect(stringifyJson({n: 2n ** 64n - 1n, list: [-(2n ** 63n)]})).toBe('{"n":18446744073709551615,"list":[-9223372036854775808]}');
+    for (const value of values) expect(jsonWithBigInts(value)).toBe(JSON.stringify(value));
+    expect(jsonWithBigInts({n: 2n ** 64n - 1n, list: [-(2n ** 63n)]})).toBe('{"n":18446744073709551615,"list":[-9223372036854775808]}');
   });
 });

@@ -4,7 +4,7 @@
  * BigInt; so the emulator keeps them as BigInts and this writer puts their digits in verbatim.
  * Everything else is written the way JSON.stringify writes it.
  */
-export function stringifyJson(value: unknown): string {
+export function jsonWithBigInts(value: unknown): string {
   return write(value) ?? 'null';
 }
 

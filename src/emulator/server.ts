@@ -6,7 +6,7 @@ import {DEFAULT_USER, DIGEST_VALID_MS, inRoot, isRoot, newDigest, rootFolder, si
 import {errorAnswer, FAULTS, type FaultKind, type ScriptedAnswer} from './answers.js';
 import {type Archive, type ArchiveEntry, Extraction, extractOutput} from './extract.js';
 import {type FileEntry, metadata} from './files.js';
-import {stringifyJson} from './json.js';
+import {jsonWithBigInts} from './json.js';
 import {boundaryOf, MultipartParser} from './multipart.js';
 import {type RemoteFileAnswer, RemoteUpload} from './remote.js';
 import {zipEntries} from './zip.js';
@@ -505,7 +505,7 @@ export class Emulator {
     if ('delayMs' in answer) {
       this.#later(answer.delayMs, () => this.#answer(res, answer.then));
     } else if ('json' in answer) {
-      const text = stringifyJson(answer.json);
+      const text = jsonWithBigInts(answer.json);
       const headers: Record<string, string | number> = {'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text)};
       // pCloud's errors also carry their code in an X-Error header (api.txt); the status stays 200
       const result = (answer.json as {result?: unknown} | null)?.result;

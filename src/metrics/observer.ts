@@ -2,7 +2,7 @@
 // written or pushed at a calm pace. Built into dist/metrics.cjs, loaded only when one of them is given.
 import type {Outcome} from '../api/outcome.js';
 import type {Clock, Env} from '../env.js';
-import type {Job, WatchOptions} from '../options.js';
+import type {Job, ResolvedOptions} from '../options.js';
 import type {RunObserver} from '../run.js';
 import type {LoopEvent} from '../watch.js';
 import {sanitize} from '../sanitize.js';
@@ -151,7 +151,7 @@ export class Paced {
  * Starts the run's metrics: every job `waiting` at once, then each change written or pushed at its
  * pace. Messages go to stderr (not with --quiet); on a terminal they wait for the display to end.
  */
-export async function startMetrics(options: Pick<WatchOptions, 'metrics' | 'jobs' | 'host' | 'output'>, env: Env): Promise<RunObserver> {
+export async function startMetrics(options: Pick<ResolvedOptions, 'metrics' | 'jobs' | 'host' | 'output'>, env: Env): Promise<RunObserver> {
   const book = new MetricsBook();
   for (const {kind, hash} of options.jobs) book.job(kind, hash, options.host.label);
   const held: string[] = [];
