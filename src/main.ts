@@ -88,7 +88,7 @@ Examples:
 export async function main(argv: readonly string[], env: Env): Promise<number> {
   const errorLine = (message: string): void => say(env.stderr, message);
   // `--help | head -3`: a reader that closes the pipe early is not an error; the rest is dropped
-  // (a watch also stops on it: see commands/watch.ts)
+  // (a watch also stops on it: see session.ts)
   let writeError: string | undefined;
   const noteWriteError = (error: NodeJS.ErrnoException): void => {
     // a reader that closed the pipe is not an error; a full disk is (exit 1)
