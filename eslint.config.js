@@ -16,6 +16,22 @@ export default tseslint.config(
     },
   },
   {
+    // Style habit 1: below the entry, process, the clocks and timers come in through Env (src/env.ts),
+    // so every test can hand in its own. The emulator is a server of its own (it stands in for pCloud,
+    // which keeps real time) and is left out.
+    files: ['src/**/*.ts'],
+    ignores: ['src/env.ts', 'src/emulator/**'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        ...['process', 'setTimeout', 'setInterval', 'setImmediate', 'performance'].map((name) => ({name, message: `${name} comes in through Env (src/env.ts): take it from there`})),
+      ],
+      'no-restricted-properties': ['error', {object: 'Date', property: 'now', message: 'the wall clock is Env.clock.wall() (src/env.ts)'}],
+      'no-restricted-syntax': ['error', {selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'the wall clock is Env.clock.wall() (src/env.ts)'}],
+      'no-restricted-imports': ['error', {paths: ['node:process', 'process', 'node:timers', 'timers', 'node:timers/promises', 'timers/promises'].map((name) => ({name, message: 'process and timers come in through Env (src/env.ts)'}))}],
+    },
+  },
+  {
     // the bin script is CommonJS (it starts faster): require() is how it loads
     files: ['**/*.cjs'],
     languageOptions: {sourceType: 'commonjs'},
