@@ -1,3 +1,4 @@
+import type {Credentials} from './api/credentials.js';
 import type {Env} from './env.js';
 import {envValue} from './env.js';
 import {UsageError} from './errors.js';
@@ -12,8 +13,7 @@ export type Region = keyof typeof DEFAULT_HOSTS;
 /** `human`: the terminal display on a terminal, plain lines elsewhere; `plain`: plain lines anywhere (--plain) */
 export type OutputMode = 'json' | 'quiet' | 'human' | 'plain';
 
-/** How the server is told who we are: `auth` goes in the form body, an OAuth token as a Bearer header. */
-export type Credentials = {type: 'auth'; token: string} | {type: 'accessToken'; token: string};
+export type {Credentials};
 
 /** The raw option values commander hands over (strings as typed). */
 export interface RawOptions {

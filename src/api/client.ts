@@ -7,7 +7,7 @@ import {HttpProxyAgent, HttpsProxyAgent} from 'hpagent';
 import {getProxyForUrl} from 'proxy-from-env';
 import {ExitCode} from '../exit-codes.js';
 import {isLoopback, type Host} from '../host.js';
-import type {Credentials} from '../options.js';
+import type {Credentials} from './credentials.js';
 import {formatDuration} from '../duration.js';
 import {VERSION} from '../version.js';
 import {classifyBody, type Outcome, type Transient} from './outcome.js';
