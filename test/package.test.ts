@@ -62,6 +62,11 @@ describe('the packed package', () => {
     for (const name of ['cli.cjs', 'tty.cjs', 'index.js', 'index.cjs']) expect(files).toEqual(expect.arrayContaining([`package/dist/${name}`, `package/dist/${name}.map`]));
     expect(files).toContain('package/dist/index.d.ts');
     expect(files).toContain('package/dist/index.d.cts');
+    // every file package.json points at (bin, main, types, each condition of exports) is in it
+    const manifest = JSON.parse((await run('tar', ['-xzOf', tarball, 'package/package.json'])).stdout) as Record<string, unknown>;
+    const targets = JSON.stringify([manifest.bin, manifest.main, manifest.types, manifest.exports]).match(/"\.\/[^"]+"|"bin\/[^"]+"/g) ?? [];
+    expect(targets.length).toBeGreaterThanOrEqual(8);
+    for (const target of targets) expect(files).toContain(`package/${JSON.parse(target).replace(/^\.\//, '')}`);
     expect(files).toContain('package/README.md');
     expect(files).toContain('package/LICENSE');
     expect(files.filter((file) => !/^package\/(bin\/|dist\/|README\.md$|LICENSE$|package\.json$)/.test(file))).toEqual([]);
