@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {Emulator} from '../src/emulator/index.js';
 import {AUTH} from './helpers/cli.js';
 
@@ -49,6 +49,10 @@ beforeAll(async () => {
   emulator = await Emulator.start();
 }, 120_000);
 
+// one emulator for the file: each test's scripts are checked when it ends, not all at the file's end
+afterEach(() => {
+  emulator.verifyScripts();
+});
 afterAll(async () => {
   await emulator?.close();
 });
