@@ -13,7 +13,7 @@ import {lazyChildProcess, trimGot, type Plugin} from './build/trim.js';
 // The library is one file per module system, with its types: dist/index.js (ESM) and dist/index.cjs
 // (for require()). Each bundle has a source map beside it, which Node reads only under
 // --enable-source-maps: names and lines of our sources in a stack trace, not the sources themselves
-// (the package ships none), which would make the maps four times as large.
+// (the package ships none), which would make the maps three times as large.
 const common: Options = {
   target: 'node20',
   platform: 'node',
@@ -51,8 +51,8 @@ export default defineConfig([
     ...common,
     entry: {index: 'src/index.ts'},
     format: ['esm', 'cjs'],
-    // a library user's stack trace reads `at pollJob`, not `at n`, and UsageError's name is
-    // 'UsageError'. Not in the CLI's bundles, which print no stack trace: there it cost start-up
+    // a library user's stack trace reads `at durationText`, not `at Je`, and UsageError.name is
+    // 'UsageError', not 'O'. Not in the CLI's bundles, which print no stack trace: there it cost start-up
     // (paired runs, 60 each: `--help` about 2 ms of 45)
     keepNames: true,
     // the two configs build at once: this one empties dist/ but for the other's files
