@@ -70,12 +70,13 @@ describe('exit codes', () => {
 
 describe('a bounded pool of connections', () => {
   it('a request waits for a free connection before its --request-timeout starts', async () => {
-    // 10 jobs on 1 connection, each answer 100 ms late: the last request is sent about 900 ms after
-    // the first, yet none may time out at 500 ms, as each is timed from when it was sent
+    // 10 jobs on 1 connection, each answer 150 ms late: the last request is sent about 1.35 s after
+    // the first, yet none may time out at 800 ms, as each is timed from when it was sent (timed
+    // from the start, the sixth and later would)
     const hashes = Array.from({length: 10}, (_, i) => `pool${i}`);
-    for (const hash of hashes) emulator.script('uploadprogress', hash, [{delayMs: 100, then: finished()}]);
+    for (const hash of hashes) emulator.script('uploadprogress', hash, [{delayMs: 150, then: finished()}]);
     const before = emulator.connections;
-    const result = await runMain([...watch('upload', ...hashes), '--connections', '1', '--request-timeout', '500ms'], {vars: {PCLOUD_AUTH: AUTH}});
+    const result = await runMain([...watch('upload', ...hashes), '--connections', '1', '--request-timeout', '800ms'], {vars: {PCLOUD_AUTH: AUTH}});
     expect(result.stderr).not.toMatch(/retrying/);
     expect(result.code).toBe(0);
     expect(emulator.connections - before).toBe(1);
