@@ -46,6 +46,7 @@ function restore() {
 }
 
 const restoring = process.argv.includes('--restore');
-// npm publish runs postpack too, before it reads package.json again: it restores at postpublish
-const publishing = process.env.npm_command === 'publish' && process.env.npm_lifecycle_event === 'postpack';
+// npm publish (and npm stage, its staged form) runs postpack before it reads package.json again:
+// it restores at postpublish
+const publishing = ['publish', 'stage'].includes(process.env.npm_command ?? '') && process.env.npm_lifecycle_event === 'postpack';
 process.exitCode = restoring ? (publishing ? 0 : restore()) : strip();
