@@ -23,7 +23,7 @@ const LONGEST_FIRST = [
   'test/hostile.test.ts',
   'test/live-service.test.ts',
   'test/shell.test.ts',
-  // short tests, but a TypeScript program built while the file loads (about 2.5 s of CPU): not last
+  // short tests, but a TypeScript program built while the file loads (seconds of CPU): not last
   'test/readme-types.test.ts',
 ];
 
@@ -42,16 +42,16 @@ class LongestFirst extends BaseSequencer {
  * Test files at once: more than the cores. Most of a file's time is spent waiting on child
  * processes (npm, tmux, the built CLI), servers on loopback and real-time demos, not on the CPU;
  * vitest's default (cores - 1, one file at a time on 2 cores) leaves the CPU idle most of the run.
- * On 2 cores, from a fresh clone (npm test -- --maxWorkers=N, runs alternated): 4 took 41.1 and
- * 41.5 s, 5 took 34.8 to 40.1 s (four runs), 6 took 38.9 and 41.3 s.
+ * 5 was the fastest on 2 cores from a fresh clone (`npm test -- --maxWorkers=N`, runs alternated,
+ * against 4 and 6); measure again that way before changing it.
  */
 const WORKERS = Math.max(5, availableParallelism());
 
 export default defineConfig({
   test: {
     // a worker runs file after file in one process, its modules loaded once: a fresh process per
-    // file cost about 8 s of CPU a run (of about 80, on 2 cores). The tests share no state through
-    // modules: each starts its own emulator, and the few that set process.env put it back.
+    // file costs CPU for loading them again, file after file. The tests share no state through
+    // modules: each file starts its own emulators, and the few that set process.env put it back.
     isolate: false,
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],

@@ -44,14 +44,20 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   });
 }
 
-/** dist/ is built by `npm run build` (npm install runs it): before that, one line saying so, not a stack. */
+/**
+ * dist/ is built by `npm install` in a clone (its `prepare`). A clone linked with `npm install -g .`
+ * before that has no dist/, and no build tools either (npm installs no dev dependencies there, and
+ * npm 11 runs no `prepare`): one line saying what to run, with the usage exit code, not a stack
+ * trace and not 1, which says "a bug". `npm install` is right in every case: it installs what is
+ * missing and builds.
+ */
 function loadProgram() {
   try {
     return require('../dist/cli.cjs');
   } catch (error) {
     if (error.code !== 'MODULE_NOT_FOUND' || !String(error.message).includes('../dist/cli.cjs')) throw error;
     const folder = require('node:path').resolve(__dirname, '..');
-    process.stderr.write(`pcloud-progress: not built yet: run npm run build (or npm install) in ${folder}\n`);
-    process.exit(1);
+    process.stderr.write(`pcloud-progress: not built yet: run npm install in ${folder}\n`);
+    process.exit(2);
   }
 }

@@ -9,7 +9,7 @@ import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const OUTPUTS = ['dist/cli.cjs', 'dist/tty.cjs', 'dist/metrics.cjs', 'dist/index.js', 'dist/index.d.ts', 'dist/THIRD-PARTY-NOTICES.md'];
+export const OUTPUTS = ['dist/cli.cjs', 'dist/tty.cjs', 'dist/metrics.cjs', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/THIRD-PARTY-NOTICES.md'];
 const INPUTS = ['src', 'build', 'tsup.config.ts', 'package.json', 'package-lock.json', 'tsconfig.json'];
 
 /** The newest modification time under `path` (a file or a folder), in ms. */

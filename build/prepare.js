@@ -1,10 +1,9 @@
-// npm runs `prepare` on `npm install` in this folder, on `npm pack`/`npm publish`, and on
-// `npm install -g .`, which links this folder without installing its dev dependencies: there tsup
-// is missing, and a failed install would leave a half-made link behind. So: build when tsup is
-// here; when it is not, say what to run and let the install finish, except when packing, where a
-// package without dist/ would be broken. A dist/ newer than everything it is built from is not built
-// again (`npm install -g .` right after `npm install` links what the first built); `npm run build`
-// always builds.
+// npm runs `prepare` on `npm install` in this folder and when it installs this repository as a git
+// dependency: both with the dev dependencies, so tsup is there and dist/ is built. Where tsup is
+// missing (an install that left them out), it says what to run and lets the install finish. A dist/
+// newer than everything it is built from is not built again; `npm run build` always builds.
+// `npm pack` and `npm publish` build in prepack instead (build/pack.js), and the package they make
+// declares no `prepare`: it ships dist/ built.
 import {spawnSync} from 'node:child_process';
 import {distIsFresh, tsupCli} from './fresh.js';
 
@@ -17,6 +16,4 @@ if (tsup) {
   const {status} = spawnSync(process.execPath, [tsup], {stdio: 'inherit'});
   process.exit(status ?? 1);
 }
-const packing = ['pack', 'publish'].includes(process.env.npm_command ?? '');
-process.stderr.write(`pcloud-progress: dist/ ${packing ? 'cannot be' : 'is not'} built: the dev dependencies (tsup) are not installed: run npm install in ${process.cwd()}\n`);
-process.exit(packing ? 1 : 0);
+process.stderr.write(`pcloud-progress: dist/ is not built: the dev dependencies (tsup) are not installed: run npm install in ${process.cwd()}\n`);

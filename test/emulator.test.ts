@@ -207,6 +207,25 @@ describe('scripts and faults', () => {
     expect((await progress('other')).result).toBe(5000);
   });
 
+  it('fails the test that left a script not used up, as gh\'s HTTP stubs do: verifyScripts() and close() name it', async () => {
+    emulator.script('uploadprogress', 'used', [Emulator.error(1900), Emulator.error(5000)]);
+    emulator.script('uploadprogress', 'half', [Emulator.error(1900), Emulator.uploadAnswer({uploaded: 1, total: 2}), Emulator.uploadAnswer({uploaded: 2, total: 2, finished: true})]);
+    emulator.script('savezipprogress', 'never', [Emulator.error(1901)]);
+    for (const hash of ['used', 'used', 'used', 'half']) await progress(hash);
+    expect(() => emulator.verifyScripts()).toThrow(
+      /^scripted answers never sent \(fewer requests came than the test scripted\): uploadprogress half: 2 of 3 answers never sent, from \{"json":\{"result":0,"total":2,"uploaded":1,.*; savezipprogress never: 1 of 1 answers never sent, from \{"json":\{"result":1901,"error":"Zip not found"\}\}$/,
+    );
+    // verified scripts are forgotten: the next test on this emulator starts with none
+    expect(() => emulator.verifyScripts()).not.toThrow();
+    expect((await progress('half')).result).toBe(1900); // the emulator's own answer: no such upload
+    // a script replaced before it was used up counts too; close() checks once the server is closed
+    emulator.script('uploadprogress', 'again', [Emulator.error(5000)]);
+    emulator.script('uploadprogress', 'again', [Emulator.error(1900)]);
+    await progress('again');
+    await expect(emulator.close()).rejects.toThrow(/: uploadprogress again: 1 of 1 answers never sent, from \{"json":\{"result":5000,/);
+    await expect(emulator.close()).resolves.toBeUndefined(); // once: the afterEach's close() is quiet
+  });
+
   it('keeps one connection for many keep-alive requests and records each', async () => {
     const agent = new Agent({keepAlive: true, maxSockets: 1});
     for (let i = 0; i < 5; i++) await call('uploadprogress', {progresshash: 'k', auth: AUTH}, {agent});

@@ -36,7 +36,6 @@ describe('TLS', () => {
 
   it('refuses a certificate it cannot verify (exit 6), with no switch to turn that off', async () => {
     const emulator = await emulatorWith({tls: tls()});
-    emulator.script('uploadprogress', '*', [finished]);
     const result = await runCli(['upload', 'h1', '--host', `127.0.0.1:${emulator.port}`, '--json']);
     expect(result.code).toBe(6);
     expect(events(result.stdout).at(-1)?.message).toMatch(/TLS certificate is not trusted \(\w+\)/);

@@ -4,8 +4,10 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
-import {build} from 'tsup';
+import {build, type Options} from 'tsup';
 import {beforeAll, describe, expect, it} from 'vitest';
+import configs from '../tsup.config.js';
+import type {Plugin} from '../build/trim.js';
 import {isAllowedLicense, NOTICES_FILE, noticesText, packageFolderOf, readPackageFolder, thirdPartyNotices, type Metafile} from '../build/notices.js';
 
 const run = promisify(execFile);
@@ -175,9 +177,19 @@ describe('the packed package', () => {
     const tarball = join(packDir, stdout.trim().split('\n').at(-1) as string);
     packed = (await run('tar', ['-xzOf', tarball, `package/dist/${NOTICES_FILE}`], {maxBuffer: 16 * 1024 * 1024})).stdout;
     const outDir = mkdtempSync(join(tmpdir(), 'pp-metafile-'));
-    // tsup.config.ts as it is, into another folder, without types (slow, and no metafile of their own)
-    await build({outDir, dts: false, metafile: true, clean: false, silent: true});
-    metafiles = ['cjs', 'esm'].map((format) => JSON.parse(readFileSync(join(outDir, `metafile-${format}.json`), 'utf8')) as Metafile);
+    // tsup.config.ts as it is, into another folder, without types (slow, and no metafile of their
+    // own). Each build's metafile is taken from esbuild as it ends: tsup's own metafile-<format>.json
+    // would be one file for two CommonJS builds (the program's and the library's), the last one written.
+    metafiles = [];
+    const capture: Plugin = {
+      name: 'capture-metafile',
+      setup(esbuild) {
+        esbuild.initialOptions.metafile = true;
+        esbuild.onEnd((result) => void (result.metafile && metafiles.push(result.metafile as Metafile)));
+      },
+    };
+    await Promise.all((configs as Options[]).map((config) => build({...config, config: false, outDir, dts: false, clean: false, silent: true, esbuildPlugins: [...(config.esbuildPlugins ?? []), capture]})));
+    expect(metafiles).toHaveLength(3); // the program (cli, tty), the library as ESM and as CommonJS
     rebuilt = readFileSync(join(outDir, NOTICES_FILE), 'utf8');
   }, 120_000);
 

@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {Emulator, type EmulatorOptions} from '../src/emulator/index.js';
 import {zipArchive} from '../src/emulator/zip.js';
 import {AUTH} from './helpers/cli.js';
@@ -25,17 +25,35 @@ let project: string;
 let emulator: Emulator;
 const env = (): NodeJS.ProcessEnv => ({PATH: `${join(project, 'node_modules', '.bin')}:${process.env.PATH}`, HOME: process.env.HOME, PCLOUD_AUTH: AUTH, HOST: emulator.url});
 
-beforeAll(async () => {
+let installOutput: string;
+
+/**
+ * `npm pack` with its scripts, as a release runs it, in a copy of what it reads: its prepack rewrites
+ * package.json for a moment, which the other test files must not see. The copy keeps modification
+ * times, so the dist/ that the global setup built is fresh there and not built again.
+ */
+async function pack(): Promise<string> {
+  const copy = mkdtempSync(join(tmpdir(), 'pp-packing-'));
+  await run('cp', ['-a', ...['package.json', 'bin', 'build', 'dist', 'README.md', 'LICENSE'].map((name) => join(ROOT, name)), copy]);
   const packDir = mkdtempSync(join(tmpdir(), 'pp-pack-'));
-  const {stdout} = await run('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', packDir], {cwd: ROOT}); // dist/ is built once by the global setup; a rebuild here would pull it from under the other test files
-  tarball = join(packDir, stdout.trim().split('\n').at(-1) as string);
+  const {stdout} = await run('npm', ['pack', '--silent', '--pack-destination', packDir], {cwd: copy});
+  return join(packDir, stdout.trim().split('\n').at(-1) as string);
+}
+
+beforeAll(async () => {
+  tarball = await pack();
   project = mkdtempSync(join(tmpdir(), 'pp-user-'));
   writeFileSync(join(project, 'package.json'), JSON.stringify({name: 'user-project', private: true, type: 'module'}));
   // offline: the package must need nothing from the registry
-  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--silent', tarball], {cwd: project});
+  const {stdout, stderr} = await run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], {cwd: project});
+  installOutput = stdout + stderr;
   emulator = await Emulator.start();
 }, 120_000);
 
+// one emulator for the file: each test's scripts are checked when it ends, not all at the file's end
+afterEach(() => {
+  emulator.verifyScripts();
+});
 afterAll(async () => {
   await emulator?.close();
 });
@@ -46,11 +64,42 @@ describe('the packed package', () => {
     const files = stdout.trim().split('\n').sort();
     expect(files).toContain('package/bin/pcloud-progress.cjs');
     expect(files).toContain('package/dist/cli.cjs');
-    expect(files).toContain('package/dist/index.js');
+    for (const name of ['cli.cjs', 'tty.cjs', 'index.js', 'index.cjs']) expect(files).toEqual(expect.arrayContaining([`package/dist/${name}`, `package/dist/${name}.map`]));
     expect(files).toContain('package/dist/index.d.ts');
+    expect(files).toContain('package/dist/index.d.cts');
+    // every file package.json points at (bin, main, types, each condition of exports) is in it
+    const manifest = JSON.parse((await run('tar', ['-xzOf', tarball, 'package/package.json'])).stdout) as Record<string, unknown>;
+    const targets = JSON.stringify([manifest.bin, manifest.main, manifest.types, manifest.exports]).match(/"\.\/[^"]+"|"bin\/[^"]+"/g) ?? [];
+    expect(targets.length).toBeGreaterThanOrEqual(8);
+    for (const target of targets) expect(files).toContain(`package/${JSON.parse(target).replace(/^\.\//, '')}`);
     expect(files).toContain('package/README.md');
     expect(files).toContain('package/LICENSE');
     expect(files.filter((file) => !/^package\/(bin\/|dist\/|README\.md$|LICENSE$|package\.json$)/.test(file))).toEqual([]);
+  });
+
+  it('declares no install script: npm installs it without a word', async () => {
+    const manifest = JSON.parse(readFileSync(join(project, 'node_modules', 'pcloud-progress', 'package.json'), 'utf8')) as {scripts?: Record<string, string>};
+    for (const script of ['preinstall', 'install', 'postinstall', 'prepare']) expect(manifest.scripts).not.toHaveProperty(script);
+    expect(installOutput).not.toMatch(/warn/i);
+  });
+
+  it('is a library for import and require alike, its names kept in stack traces', async () => {
+    // what a user's code sees: the exports, UsageError by its name, a stack trace that names functions
+    const probe = (load: string): string => `${load}
+      const {watchUpload, UsageError, ExitCode} = lib;
+      try {
+        for await (const event of watchUpload('h1', {interval: -1})) console.log(event);
+      } catch (error) {
+        console.log(JSON.stringify({exports: Object.keys(lib).sort(), usage: error instanceof UsageError, name: UsageError.name, exitCode: ExitCode.usage, at: /^ +at ([A-Za-z]+)/m.exec(error.stack)?.[1]}));
+      }`;
+    writeFileSync(join(project, 'probe.mjs'), probe("import * as lib from 'pcloud-progress';"));
+    writeFileSync(join(project, 'probe.cjs'), `(async () => {${probe("const lib = require('pcloud-progress');")}})();`);
+    const expected = {exports: ['ExactNumber', 'ExitCode', 'UsageError', 'watchExtract', 'watchUpload', 'watchZip'], usage: true, name: 'UsageError', exitCode: 2, at: 'durationText'};
+    for (const file of ['probe.mjs', 'probe.cjs']) {
+      const {stdout, stderr} = await run(process.execPath, [file], {cwd: project, env: env()});
+      expect(stderr).toBe('');
+      expect(JSON.parse(stdout)).toEqual(expected);
+    }
   });
 
   it('installs into an empty folder and runs --version, --help and demo with npx', async () => {

@@ -5,6 +5,7 @@ import {formatBytes} from '../src/format.js';
 import {eta, RateMeter} from '../src/rate.js';
 import {merge} from '../src/merge.js';
 import {combineExitCodes} from '../src/exit-codes.js';
+import {collect, FakeClock} from './helpers/fake-clock.js';
 
 describe('sanitize', () => {
   it.each([
@@ -57,16 +58,17 @@ describe('RateMeter', () => {
 });
 
 describe('merge', () => {
-  it('interleaves sources as their values come', async () => {
+  it('interleaves sources as their values come, on a clock the test moves', async () => {
+    const clock = new FakeClock();
+    /** Yields `${prefix}${i}@${time}` after each of `delays` (ms), slept on the fake clock. */
     async function* slow(prefix: string, delays: number[]) {
       for (const [i, ms] of delays.entries()) {
-        await new Promise((resolve) => setTimeout(resolve, ms));
-        yield `${prefix}${i}`;
+        await clock.sleep(ms);
+        yield `${prefix}${i}@${clock.now()}`;
       }
     }
-    const out: string[] = [];
-    for await (const value of merge([slow('a', [1, 30]), slow('b', [15])])) out.push(value);
-    expect(out).toEqual(['a0', 'b0', 'a1']);
+    const out = await clock.run(collect(merge([slow('a', [1, 30, 5]), slow('b', [15, 1]), slow('c', [])])));
+    expect(out).toEqual(['a0@1', 'b0@15', 'b1@16', 'a1@31', 'a2@36']);
   });
 });
 

@@ -19,14 +19,14 @@ async function runBin(path: string, args: string[]): Promise<{code: number; stdo
 }
 
 describe('the bin before a build', () => {
-  it('says in one line what to run, exit 1, instead of a stack trace', async () => {
+  it('says in one line what to run, exit 2 (usage, not 1: a bug), instead of a stack trace', async () => {
     // the bin names the folder it runs from, as Node resolved it
     const folder = realpathSync(mkdtempSync(join(tmpdir(), 'pp-unbuilt-')));
     cpSync(join(ROOT, 'bin'), join(folder, 'bin'), {recursive: true});
     cpSync(join(ROOT, 'package.json'), join(folder, 'package.json'));
     for (const args of [['--help'], ['upload', 'h1']]) {
       const result = await runBin(join(folder, 'bin', 'pcloud-progress.cjs'), args);
-      expect(result).toEqual({code: 1, stdout: '', stderr: `pcloud-progress: not built yet: run npm run build (or npm install) in ${folder}\n`});
+      expect(result).toEqual({code: 2, stdout: '', stderr: `pcloud-progress: not built yet: run npm install in ${folder}\n`});
     }
     // --version needs only package.json
     expect(await runBin(join(folder, 'bin', 'pcloud-progress.cjs'), ['--version'])).toEqual({code: 0, stdout: `${VERSION}\n`, stderr: ''});

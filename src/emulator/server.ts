@@ -85,6 +85,23 @@ interface ZipRecord {
 }
 
 type Params = Record<string, string>;
+
+/** Answers queued for one method and progresshash, and how many requests took one. */
+interface Script {
+  method: string;
+  hash: string;
+  answers: ScriptedAnswer[];
+  sent: number;
+  allowUnused: boolean;
+}
+
+/** `uploadprogress h1: 2 of 5 answers never sent, from {"result":0,...}`, or undefined when used up. */
+function unused(script: Script): string | undefined {
+  const left = script.answers.length - script.sent;
+  if (left <= 0 || script.allowUnused) return undefined;
+  const first = JSON.stringify(script.answers[script.sent], (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)) ?? '';
+  return `${script.method} ${script.hash}: ${left} of ${script.answers.length} answers never sent, from ${first.length > 80 ? `${first.slice(0, 79)}…` : first}`;
+}
 const MAX_FORM_BYTES = 1024 * 1024;
 const RECORDED_UPLOAD_BYTES = 4096;
 /** Methods that check credentials their own way, or not at all (an upload link's code; a transfer: no account). */
@@ -170,7 +187,9 @@ export class Emulator {
   readonly #options: EmulatorOptions;
   readonly #sockets = new Set<Socket>();
   readonly #timers = new Set<NodeJS.Timeout>();
-  readonly #scripts = new Map<string, ScriptedAnswer[]>();
+  readonly #scripts = new Map<string, Script>();
+  /** scripts replaced by another for the same method and hash: checked all the same */
+  readonly #replacedScripts: Script[] = [];
   /** by progresshash: multipart uploads and remote uploads, both answered by uploadprogress */
   readonly #uploads = new Map<string, UploadRecord | RemoteUpload>();
   /** uploads to upload links, by `code\0progresshash` (uploadlinkprogress asks with both) */
@@ -230,10 +249,30 @@ export class Emulator {
     return this.#connections;
   }
 
-  /** Queues answers for `method` and a progresshash ('*' = any); each request takes one, the last repeats. */
-  script(method: string, hash: string, answers: ScriptedAnswer[]): void {
+  /**
+   * Queues answers for `method` and a progresshash ('*' = any); each request takes one, the last
+   * repeats. Every answer must be sent at least once before verifyScripts() or close(), which
+   * throw otherwise (as gh's HTTP stubs fail a test that left one unused): a script the program
+   * never asked for says the test did not test what it meant to. `allowUnused`: the program may
+   * stop before it took them all (a fuzz run that ends at the first fatal answer).
+   */
+  script(method: string, hash: string, answers: ScriptedAnswer[], options: {allowUnused?: boolean} = {}): void {
     if (answers.length === 0) throw new Error('script() needs at least one answer');
-    this.#scripts.set(`${method}\0${hash}`, [...answers]);
+    const key = `${method}\0${hash}`;
+    const replaced = this.#scripts.get(key);
+    if (replaced) this.#replacedScripts.push(replaced);
+    this.#scripts.set(key, {method, hash, answers: [...answers], sent: 0, allowUnused: options.allowUnused ?? false});
+  }
+
+  /**
+   * Throws naming every script with answers never sent, then forgets all scripts, used or not, so
+   * that the next test on this emulator starts with none. close() calls it.
+   */
+  verifyScripts(): void {
+    const problems = [...this.#replacedScripts, ...this.#scripts.values()].map(unused).filter((problem) => problem !== undefined);
+    this.#scripts.clear();
+    this.#replacedScripts.length = 0;
+    if (problems.length > 0) throw new Error(`scripted answers never sent (fewer requests came than the test scripted): ${problems.join('; ')}`);
   }
 
   static uploadAnswer(p: {uploaded: number; total: number; finished?: boolean; currentfile?: string; files?: unknown[]}): ScriptedAnswer {
@@ -300,14 +339,19 @@ export class Emulator {
     return fileid;
   }
 
-  /** Stops listening, ends every connection (hung ones too), every remote download and every timer. */
+  /**
+   * Stops listening, ends every connection (hung ones too), every remote download and every timer;
+   * then, the first time, throws if a script was not used up (verifyScripts()).
+   */
   async close(): Promise<void> {
+    const first = !this.#closed;
     this.#closed = true;
     for (const remote of this.#remotes) remote.abort();
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     for (const socket of this.#sockets) socket.destroy();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    if (first) this.verifyScripts();
   }
 
   #store(name: string, size: number, contenttype: string): FileEntry {
@@ -425,9 +469,11 @@ export class Emulator {
   }
 
   #scripted(method: string, hash: string | undefined): ScriptedAnswer | undefined {
-    const queue = this.#scripts.get(`${method}\0${hash ?? ''}`) ?? this.#scripts.get(`${method}\0*`);
-    if (!queue) return undefined;
-    return queue.length > 1 ? queue.shift() : queue[0];
+    const script = this.#scripts.get(`${method}\0${hash ?? ''}`) ?? this.#scripts.get(`${method}\0*`);
+    if (!script) return undefined;
+    const answer = script.answers[Math.min(script.sent, script.answers.length - 1)];
+    script.sent += 1;
+    return answer;
   }
 
   #fault(method: string): ScriptedAnswer | undefined {
