@@ -5,6 +5,8 @@ import {ExitCode, type ExitReason} from './exit-codes.js';
  * its message and turns its reason into the exit code (exit-codes.ts): no code below decides one.
  */
 export class CommandError extends Error {
+  override name = 'CommandError';
+
   constructor(
     message: string,
     readonly reason: ExitReason,
@@ -15,6 +17,8 @@ export class CommandError extends Error {
 
 /** Bad arguments, bad hash, bad host, no credentials: one line on stderr, exit 2, no request sent. */
 export class UsageError extends CommandError {
+  override name = 'UsageError';
+
   constructor(message: string) {
     super(message, 'usage');
   }
