@@ -374,21 +374,25 @@ describe('server', () => {
 describe('demo', () => {
   it('--serve runs the emulator alone: a curl upload to it is watched to the end, Ctrl-C stops it', async () => {
     const server = startCli(['demo', '--serve', '--port', '0'], {env: {PCLOUD_AUTH: undefined}});
-    let url = '';
-    server.child.stdout?.on('data', (chunk: Buffer) => (url += chunk.toString()));
-    await server.output(/^http:\/\/127\.0\.0\.1:\d+\n/);
-    url = url.trim();
-    const dir = mkdtempSync(join(tmpdir(), 'pp-serve-'));
-    writeFileSync(join(dir, 'big.bin'), Buffer.alloc(3 * 1024 * 1024, 7));
-    const curl = spawn('curl', ['-s', '--limit-rate', '2M', '-F', 'auth=demo-token', '-F', 'progresshash=s1', '-F', `file=@${join(dir, 'big.bin')}`, `${url}/uploadfile`]);
-    const uploaded = new Promise((resolve) => curl.on('close', resolve));
-    const watched = await runCli(['upload', 's1', '--interval', '50ms', '--json'], {env: {PCLOUD_API_HOST: url, PCLOUD_AUTH: 'demo-token'}});
-    await uploaded;
-    expect(watched.code).toBe(0);
-    const lines = events(watched.stdout);
-    expect(lines.filter((e) => e.event === 'progress').length).toBeGreaterThan(2);
-    expect(lines.at(-1)).toMatchObject({event: 'done', files: 1, raw: {files: [{name: 'big.bin', size: 3 * 1024 * 1024}]}});
-    server.child.kill('SIGINT');
+    try {
+      let url = '';
+      server.child.stdout?.on('data', (chunk: Buffer) => (url += chunk.toString()));
+      await server.output(/^http:\/\/127\.0\.0\.1:\d+\n/);
+      url = url.trim();
+      const dir = mkdtempSync(join(tmpdir(), 'pp-serve-'));
+      writeFileSync(join(dir, 'big.bin'), Buffer.alloc(3 * 1024 * 1024, 7));
+      const curl = spawn('curl', ['-s', '--limit-rate', '2M', '-F', 'auth=demo-token', '-F', 'progresshash=s1', '-F', `file=@${join(dir, 'big.bin')}`, `${url}/uploadfile`]);
+      const uploaded = new Promise((resolve) => curl.on('close', resolve));
+      const watched = await runCli(['upload', 's1', '--interval', '50ms', '--json'], {env: {PCLOUD_API_HOST: url, PCLOUD_AUTH: 'demo-token'}});
+      await uploaded;
+      expect(watched.code).toBe(0);
+      const lines = events(watched.stdout);
+      expect(lines.filter((e) => e.event === 'progress').length).toBeGreaterThan(2);
+      expect(lines.at(-1)).toMatchObject({event: 'done', files: 1, raw: {files: [{name: 'big.bin', size: 3 * 1024 * 1024}]}});
+    } finally {
+      // also when an expectation failed: no emulator is left running after the suite
+      server.child.kill('SIGINT');
+    }
     expect((await server.result).code).toBe(130);
   });
 
