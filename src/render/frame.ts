@@ -95,27 +95,29 @@ function sumsOf(jobs: readonly BoardJob[]): Sums {
 export function headerLine(board: BoardView, columns: number | undefined, symbols: Symbols): Line {
   const {failing, moving, waiting} = board.groups;
   const total = board.live + board.done + board.failed;
-  const counts = (words: [string, string, string, string, string]): string =>
-    [
-      [failing.size, words[0]],
-      [moving.size, words[1]],
-      [waiting.size, words[2]],
-      [board.done, words[3]],
-      [board.failed, words[4]],
-    ]
+  const counts = (words: readonly string[], separator: string): string =>
+    [failing.size, moving.size, waiting.size, board.done, board.failed]
+      .map((count, i) => [count, words[i]] as const)
       .filter(([count]) => count !== 0)
       .map(([count, word]) => `${count} ${word}`)
-      .join(', ');
-  const slots: Slot[] = [
-    variantsSlot(0, [`${total} jobs: ${counts(['retrying', 'running', 'waiting', 'done', 'failed'])}`, `${total}: ${counts(['retry', 'run', 'wait', 'ok', 'fail'])}`], COUNTS_MIN_COLUMNS, symbols.ellipsis, 'label'),
-  ];
+      .join(separator);
+  const figures: Slot[] = [];
   const sums = sumsOf(board.all);
   if (sums.totalBytes > 0) {
-    slots.push(textSlot(1, formatPercent((sums.bytes / sums.totalBytes) * 100), 'percent'));
-    slots.push(textSlot(2, amountText(sums.bytes, sums.totalBytes)));
+    figures.push(textSlot(1, formatPercent((sums.bytes / sums.totalBytes) * 100), 'percent'));
+    figures.push(textSlot(2, amountText(sums.bytes, sums.totalBytes)));
   }
-  if (sums.anyRate) slots.push(textSlot(3, formatRate(sums.rate)));
+  if (sums.anyRate) figures.push(textSlot(3, formatRate(sums.rate)));
   const eta = sums.knownRate > 0 ? formatEta((sums.totalBytes - sums.bytes) / sums.knownRate) : null;
-  if (eta) slots.push(textSlot(4, eta));
-  return join(fit(slots, usableColumns(columns)).fitted.map((part) => part.slot.draw(part.width)));
+  if (eta) figures.push(textSlot(4, eta));
+  // the counts in words while the figures still fit beside them, else in short
+  const room = usableColumns(columns);
+  const layouts = [
+    `${total} jobs: ${counts(['retrying', 'running', 'waiting', 'done', 'failed'], ', ')}`,
+    `${total}: ${counts(['retry', 'run', 'wait', 'ok', 'fail'], ', ')}`,
+    `${total}: ${counts(['retry', 'run', 'wait', 'ok', 'fail'], ' ')}`,
+  ].map((text) => fit([variantsSlot(0, [text], COUNTS_MIN_COLUMNS, symbols.ellipsis, 'label'), ...figures], room));
+  const best = layouts.reduce((chosen, layout) => (layout.fitted.length > chosen.fitted.length || (chosen.fitted[0]?.width ?? 0) < (chosen.fitted[0]?.slot.width ?? 0) ? layout : chosen));
+  return join(best.fitted.map((part) => part.slot.draw(part.width)));
 }
+
