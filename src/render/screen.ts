@@ -54,13 +54,14 @@ export class FrameWriter {
   /** Prints `above` for good and draws `lines` below it, in place of the previous frame. */
   draw(above: readonly string[], lines: readonly DrawnLine[]): void {
     let out = this.#erase();
-    if (above.length > 0) out += `${this.#taken ? WRAP_ON : ''}${above.join('\n')}\n${this.#taken ? WRAP_OFF : ''}`;
-    if (lines.length > 0) {
+    const keep = lines.length > 0;
+    if (above.length > 0) out += `${this.#taken ? WRAP_ON : ''}${above.join('\n')}\n${this.#taken && keep ? WRAP_OFF : ''}`;
+    if (keep) {
       if (!this.#taken) out += `${HIDE_CURSOR}${WRAP_OFF}`;
       this.#taken = true;
       out += `${lines.map((line) => line.text).join('\n')}\n`;
     } else if (this.#taken) {
-      out += `${SHOW_CURSOR}${WRAP_ON}`;
+      out += above.length > 0 ? SHOW_CURSOR : `${SHOW_CURSOR}${WRAP_ON}`;
       this.#taken = false;
     }
     this.#drawn = lines.map((line) => line.columns);
