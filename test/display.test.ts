@@ -67,15 +67,15 @@ describe.skipIf(!hasTmux)('many jobs in a real terminal', () => {
     expectTerminalRestored(tty.raw());
   });
 
-  it('at 80x24 with 1000 jobs that all move: 21 of them on screen under a header, and 1000 ends, each once, in the scrollback', async () => {
+  it('at 80x24 with 1000 jobs that all move: 21 moving ones on screen under a header, and 1000 ends, each once, in the scrollback', async () => {
     const hashes = Array.from({length: 1000}, (_, i) => `j${i + 1}`);
     // every request takes the next answer: a little further each time, whichever job asks
     lab.emulator.script('uploadprogress', '*', Array.from({length: 20_000}, (_, i) => up(Math.min(19, 1 + i / 2000))));
-    const tty = lab.run(['upload', '--hash-file', hashFile(hashes), '--interval', '1s', '--timeout', '6s']);
-    const screen = await tty.waitFor(/^1000 jobs: 1000 running {2}/m);
+    const tty = lab.run(['upload', '--hash-file', hashFile(hashes), '--interval', '1s', '--timeout', '10s']);
+    // the header, 21 rows of moving jobs (those that have answered so far: a loaded machine answers 1000 slowly), +N more
+    const screen = await tty.waitFor(/^1000 jobs: (\d+) running(, \d+ waiting)? {2}[^\n]*\n(upload j\d+ +█*░* +\d+% [^\n]*\n){21}\+\d+ more$/m);
     const lines = displayLines(screen);
     expect(lines).toHaveLength(23);
-    expect(lines.slice(1, -1).every((line) => /^upload j\d+ +█*░* +\d+% /.test(line))).toBe(true);
     expect(lines.at(-1)).toBe('+979 more');
     await tty.waitFor(/EXIT=7/, 30_000);
     const history = tty.history();
