@@ -109,6 +109,27 @@ describe.skipIf(!hasTmux)('many jobs in a real terminal', () => {
     expect(history.split('\n').filter((line) => FRAME_LINE.test(line))).toEqual([]);
   });
 
+  it('keeps the ✔ lines of jobs that end while the terminal is 3 rows high, once each, when it grows back to 30', async () => {
+    scriptMoving(30);
+    const hashes = forty();
+    const tty = lab.run(['upload', '--hash-file', hashFile(hashes), '--interval', '100ms', '--wait', '30s'], {}, {columns: 80, rows: 30});
+    await tty.waitFor(/^upload m3 .* \d+% /m);
+    tty.resize(80, 3);
+    await tty.waitFor(/^40 jobs: 37 waiting, 3 done {2}/m); // the 3 ended while it was small: their lines scrolled away
+    tty.resize(80, 30);
+    const tall = await tty.waitFor(/^40 jobs: [^\n]*\n(upload [^\n]*\n){27}\+10 more\n\s*$/);
+    expect(displayLines(tall)).toHaveLength(29);
+    const history = tty.history();
+    for (const hash of MOVING) expect(endLines(history).get(`upload ${hash}`)).toBe(1);
+    // of the display, only the frame on screen now: one header, a row per job at most
+    expect(history.split('\n').filter((line) => /^40 jobs: /.test(line))).toHaveLength(1);
+    for (const hash of hashes) expect(history.split('\n').filter((line) => line.startsWith(`upload ${hash} `)).length).toBeLessThanOrEqual(1);
+    tty.keys('C-c');
+    await tty.waitFor(/EXIT=130/);
+    expectEachEndOnce(tty.history(), hashes);
+    expect(tty.history().split('\n').filter((line) => FRAME_LINE.test(line))).toEqual([]);
+  });
+
   it('cuts a wide file name by its columns, in the middle, never leaving the terminal to cut the line (200 columns)', async () => {
     const name = '写真アルバム二〇二四年夏休み北海道旅行🎉🎉.tar';
     const long = 'x'.repeat(80); // a label column of 80: the name has about 40 columns left, and takes 46

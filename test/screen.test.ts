@@ -38,8 +38,8 @@ describe('the frame writer', () => {
     const screen = new Buffer(80, 24);
     const writer = new FrameWriter(screen);
     writer.draw([], [line('row')]);
-    writer.draw(['✔ done'], [line('row')]);
-    writer.release(['✖ failed']);
+    writer.draw([line('✔ done')], [line('row')]);
+    writer.release([line('✖ failed')]);
     expect(screen.writes[1]).toBe(`\r${UP(1)}${ERASE_ROW}${UP(1)}\u001b[?7h✔ done\n\u001b[?7lrow\n`);
     expect(screen.writes[2]).toBe(`\r${UP(1)}${ERASE_ROW}${UP(1)}\u001b[?7h✖ failed\n\u001b[?25h`);
     expect(writer.drawing).toBe(false);
@@ -61,12 +61,23 @@ describe('the frame writer', () => {
     screen.rows = 3; // the terminal pushed 27 rows of it above the screen
     writer.draw([], [line('head'), line('row')]);
     expect(screen.writes[1]?.startsWith(`\r${UP(29)}`)).toBe(true);
-    screen.rows = 30; // and pulls them back: 27 + the 2 drawn at 3 rows
+    screen.rows = 30; // and pulls them back above the 2 drawn at 3 rows: they are deleted, the frame moves up and is redrawn
     writer.draw([], [line('head')]);
-    expect(screen.writes[2]?.startsWith(`\r${UP(29)}${ERASE_ROW.repeat(29)}${UP(29)}`)).toBe(true);
+    expect(screen.writes[2]).toBe(`\r${UP(29)}\u001b[27M\u001b[2B\r${UP(2)}${ERASE_ROW.repeat(2)}${UP(2)}head\n`);
     screen.rows = 40; // nothing more to bring back
     writer.draw([], [line('head')]);
     expect(screen.writes[3]?.startsWith(`\r${UP(1)}${ERASE_ROW}${UP(1)}`)).toBe(true);
+  });
+  it('holds lines printed for good while they would scroll in after stale rows, and prints them once those are back and deleted', () => {
+    const screen = new Buffer(80, 30);
+    const writer = new FrameWriter(screen);
+    writer.draw([], Array.from({length: 29}, (_, i) => line(`row ${i}`)));
+    screen.rows = 3; // 27 rows of the frame pushed into the history
+    writer.draw([line('✔ a'), line('✔ b'), line('✔ c')], [line('head'), line('row')]);
+    expect(screen.writes[1]).not.toContain('✔'); // 3 + 2 rows on 3: they would scroll in after the stale rows
+    screen.rows = 30;
+    writer.draw([], [line('head')]);
+    expect(screen.writes[2]).toBe(`\r${UP(29)}\u001b[27M\u001b[2B\r${UP(2)}${ERASE_ROW.repeat(2)}${UP(2)}\u001b[?7h✔ a\n✔ b\n✔ c\n\u001b[?7lhead\n`);
   });
 });
 

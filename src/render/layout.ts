@@ -54,13 +54,18 @@ const WAIT_MIN_COLUMNS = 'waiting (1s)'.length;
 const HOST_MIN_COLUMNS = 8;
 export const GAP = '  ';
 
-const PRINTABLE_ASCII = /^[\u0020-\u007e]*$/;
+/**
+ * Text whose every UTF-16 unit takes one column: printable ASCII and the marks we draw (… █ ░ ✔ ✖,
+ * the spinner's braille). Most of a frame is that: it needs no segmenting (string-width segments
+ * anything else, which made measuring the bars most of a frame's cost).
+ */
+const ONE_COLUMN_EACH = /^[\u0020-\u007e\u2026\u2588\u2591\u2714\u2716\u2800-\u28ff]*$/;
 // made on first use: dist/cli.cjs holds this module too (for MIN_COLUMNS) and must not pay for it at start
 let graphemes: Intl.Segmenter | undefined;
 
 /** The columns `text` takes on a terminal. Most of what we draw is ASCII: that needs no segmenting. */
 export function columnsOf(text: string): number {
-  return PRINTABLE_ASCII.test(text) ? text.length : stringWidth(text);
+  return ONE_COLUMN_EACH.test(text) ? text.length : stringWidth(text);
 }
 
 /** `text`'s characters as a terminal draws them (emoji sequences whole), each with its columns. */
@@ -70,7 +75,7 @@ function cellsOf(text: string): {text: string; columns: number}[] {
 
 /** The longest start of `text` that fits `width` columns: a wide character that would be cut in half is left out. */
 function headOf(text: string, width: number): string {
-  if (PRINTABLE_ASCII.test(text)) return text.slice(0, Math.max(0, width));
+  if (ONE_COLUMN_EACH.test(text)) return text.slice(0, Math.max(0, width));
   let head = '';
   let used = 0;
   for (const cell of cellsOf(text)) {
@@ -83,7 +88,7 @@ function headOf(text: string, width: number): string {
 
 /** The longest end of `text` that fits `width` columns. */
 function tailOf(text: string, width: number): string {
-  if (PRINTABLE_ASCII.test(text)) return width <= 0 ? '' : text.slice(-width);
+  if (ONE_COLUMN_EACH.test(text)) return width <= 0 ? '' : text.slice(-width);
   const cells = cellsOf(text);
   let tail = '';
   let used = 0;

@@ -6,7 +6,7 @@ import {Board} from './board.js';
 import {frame} from './frame.js';
 import {ASCII_SYMBOLS, lineWidth, summaryLine, UNICODE_SYMBOLS, type Line, type Tone} from './layout.js';
 import type {Renderer} from './renderer.js';
-import {FrameWriter, type TerminalStream} from './screen.js';
+import {FrameWriter, type DrawnLine, type TerminalStream} from './screen.js';
 
 /** Frames after events come at most this often: 1000 jobs answering at once make one frame, not 1000. */
 export const REDRAW_EVERY_MS = 100;
@@ -59,9 +59,10 @@ export function ttyRenderer(stderr: TerminalStream, clock: Clock, options: TtyOp
     spinner: chalk.cyan,
   };
   const paint = (line: Line): string => line.map((piece) => (piece.tone ? tones[piece.tone](piece.text) : piece.text)).join('');
+  const drawn = (line: Line): DrawnLine => ({text: paint(line), columns: lineWidth(line)});
 
   /** ✔/✖ lines of jobs that ended since the last frame: printed above it with the next one */
-  const above: string[] = [];
+  const above: DrawnLine[] = [];
   let spinnerFrame = 0;
   let started = false;
   let suspended = false;
@@ -78,10 +79,7 @@ export function ttyRenderer(stderr: TerminalStream, clock: Clock, options: TtyOp
     const glyph = spinner.frames[spinnerFrame % spinner.frames.length] ?? '';
     const next = frame(board, lastDrawAt, {columns: stderr.columns, rows: stderr.rows}, symbols, options.host, glyph);
     ticking = next.ticking;
-    writer.draw(
-      above.splice(0),
-      next.lines.map((line) => ({text: paint(line), columns: lineWidth(line)})),
-    );
+    writer.draw(above.splice(0), next.lines.map(drawn));
   };
 
   /** A frame soon: now if the last one is old enough, else one (not one per event) once it is. */
@@ -131,7 +129,7 @@ export function ttyRenderer(stderr: TerminalStream, clock: Clock, options: TtyOp
     handle(e) {
       if (ended) return;
       const {job, ended: jobEnded} = board.apply(e);
-      if (jobEnded) above.push(paint(summaryLine(job, symbols)));
+      if (jobEnded) above.push(drawn(summaryLine(job, symbols)));
       if (!started) start();
       requestDraw();
     },
@@ -141,7 +139,7 @@ export function ttyRenderer(stderr: TerminalStream, clock: Clock, options: TtyOp
       timers.abort();
       removeSuspend?.();
       // jobs whose end never came (an interrupted run says it with an event of its own first)
-      for (const job of board.all) if (job.own.group !== undefined) above.push(paint(summaryLine(job, symbols)));
+      for (const job of board.all) if (job.own.group !== undefined) above.push(drawn(summaryLine(job, symbols)));
       writer.release(above.splice(0));
     },
   };
