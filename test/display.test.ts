@@ -71,7 +71,8 @@ describe.skipIf(!hasTmux)('many jobs in a real terminal', () => {
     const hashes = Array.from({length: 1000}, (_, i) => `j${i + 1}`);
     // every request takes the next answer: a little further each time, whichever job asks
     lab.emulator.script('uploadprogress', '*', Array.from({length: 20_000}, (_, i) => up(Math.min(19, 1 + i / 2000))));
-    const tty = lab.run(['upload', '--hash-file', hashFile(hashes), '--interval', '1s', '--timeout', '10s']);
+    // a 3 s interval: each job is polled two or three times, so the suite's other files are not starved meanwhile
+    const tty = lab.run(['upload', '--hash-file', hashFile(hashes), '--interval', '3s', '--timeout', '8s']);
     // the header, 21 rows of moving jobs (those that have answered so far: a loaded machine answers 1000 slowly), +N more
     const screen = await tty.waitFor(/^1000 jobs: (\d+) running(, \d+ waiting)? {2}[^\n]*\n(upload j\d+ +█*░* +\d+% [^\n]*\n){21}\+\d+ more$/m);
     const lines = displayLines(screen);
