@@ -8,7 +8,7 @@ import {lazyChildProcess, trimGot, type Plugin} from './build/trim.js';
 // So the program is CommonJS, in two files:
 // - dist/cli.cjs: everything but the terminal display. What a command does not use is parsed but not
 //   run (esbuild runs a dynamically imported module on first use): `--help` never starts got.
-// - dist/tty.cjs: the terminal display (ora, cli-progress, chalk), loaded only for a terminal. It
+// - dist/tty.cjs: the terminal display (ora, chalk, string-width), loaded only for a terminal. It
 //   repeats a few pure helpers (format, sanitize); nothing with an identity crosses between the two.
 // - dist/metrics.cjs: --metrics-file and --pushgateway (prom-client), loaded only when one is given.
 //   Inside dist/cli.cjs it would be parsed at every start, metrics or not.

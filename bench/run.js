@@ -5,9 +5,10 @@
 // `--only start,cpu` runs only those; `--node <path>` (or $BENCH_NODE) runs every measured program
 // (ours, `node -e 0`, the bare client) under that Node binary: the bench itself may run on another.
 import {spawn, spawnSync} from 'node:child_process';
-import {readFileSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {createServer} from 'node:http';
-import {cpus, totalmem} from 'node:os';
+import {cpus, tmpdir, totalmem} from 'node:os';
+import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 const BIN = fileURLToPath(new URL('../bin/pcloud-progress.cjs', import.meta.url));
@@ -18,7 +19,7 @@ const flagValue = (name) => {
   const at = process.argv.indexOf(name);
   return at === -1 ? undefined : process.argv[at + 1];
 };
-// `--only cpu,memory`: just those figures (version, usage, start, cpu, memory, exit, tty), to compare a change quickly
+// `--only cpu,memory`: just those figures (version, usage, start, cpu, memory, exit, tty, display), to compare a change quickly
 const onlyValue = flagValue('--only');
 const only = onlyValue === undefined ? null : new Set(onlyValue.split(','));
 const NODE = flagValue('--node') ?? (process.env.BENCH_NODE || process.execPath);
@@ -31,7 +32,9 @@ const CHILD_ENV = {...process.env};
 const extraCaCerts = CHILD_ENV.NODE_EXTRA_CA_CERTS !== undefined;
 delete CHILD_ENV.NODE_EXTRA_CA_CERTS;
 const runs = (figure) => only === null || only.has(figure);
-const SIZE = tiny ? {runs: 1, cpuRuns: 1, polls: 10, soak: 100, soakFirst: 10, ttySeconds: 2} : {runs: 15, cpuRuns: 7, polls: 1000, soak: 10_000, soakFirst: 1000, ttySeconds: 60};
+const SIZE = tiny
+  ? {runs: 1, cpuRuns: 1, polls: 10, soak: 100, soakFirst: 10, ttySeconds: 2, displayJobs: [1, 20], displayRuns: 1, displayWarmSeconds: 1, displaySeconds: 1.5}
+  : {runs: 15, cpuRuns: 7, polls: 1000, soak: 10_000, soakFirst: 1000, ttySeconds: 60, displayJobs: [1, 1000], displayRuns: 3, displayWarmSeconds: 4, displaySeconds: 20};
 const TOKEN = 'bench-token';
 
 /** A loopback uploadprogress server: answers `polls` progress answers, then finished. Counts connections. */
@@ -112,6 +115,29 @@ function procCpuMs(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks
   return (ticks * 1000) / 100;
+}
+
+/**
+ * Runs the CLI with `args` in an 80x24 pseudo-terminal (script(1)) against the server, which
+ * answers every poll a little further; returns its CPU in % of a core over SIZE.displaySeconds
+ * after SIZE.displayWarmSeconds, then ends it.
+ */
+async function ptyCpuPercent(args, dir) {
+  reset(state, Infinity);
+  const pidFile = join(dir, 'pid');
+  rmSync(pidFile, {force: true});
+  const command = `stty cols 80 rows 24; echo $$ > '${pidFile}'; exec ${[NODE, BIN, ...args].map((arg) => `'${arg}'`).join(' ')}`;
+  const pty = spawn('script', ['-qfec', command, '/dev/null'], {env: {...CHILD_ENV, PCLOUD_AUTH: TOKEN, TERM: 'xterm-256color', LANG: 'C.UTF-8'}, stdio: ['pipe', 'ignore', 'ignore']});
+  const closed = new Promise((resolve) => pty.on('close', resolve));
+  await new Promise((resolve) => setTimeout(resolve, SIZE.displayWarmSeconds * 1000));
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  const cpuStart = procCpuMs(pid);
+  const wallStart = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, SIZE.displaySeconds * 1000));
+  const percent = ((procCpuMs(pid) - cpuStart) / (performance.now() - wallStart)) * 100;
+  process.kill(pid, 'SIGTERM');
+  await closed;
+  return percent;
 }
 
 const rows = [];
@@ -246,6 +272,36 @@ try {
     process.kill(pid, 'SIGTERM');
     row(`CPU of a ${SIZE.ttySeconds} s TTY watch at 1 s interval`, (ttyCpu / ttyWall) * 100, null, '', '< 1% of a core', '%');
   }
+  if (runs('display')) {
+    // 8. the terminal display alone: the same watch of `jobs` hashes that all move (every answer a
+    // little further), at a 1 s interval in an 80x24 pseudo-terminal, drawn and with --quiet,
+    // interleaved; the CPU of the CLI over a window after a warm-up, in % of a core
+    const dir = mkdtempSync(join(tmpdir(), 'pp-bench-display-'));
+    try {
+      for (const jobs of SIZE.displayJobs) {
+        log(`display, ${jobs} jobs`);
+        const hashFile = join(dir, `hashes-${jobs}.txt`);
+        writeFileSync(hashFile, Array.from({length: jobs}, (_, i) => `d${i}`).join('\n') + '\n');
+        const drawn = [];
+        const quiet = [];
+        for (let i = 0; i < SIZE.displayRuns; i++) {
+          drawn.push(await ptyCpuPercent(['upload', '--hash-file', hashFile, '--host', url, '--interval', '1s'], dir));
+          quiet.push(await ptyCpuPercent(['upload', '--hash-file', hashFile, '--host', url, '--interval', '1s', '--quiet'], dir));
+        }
+        const [ours, baseline] = [median(drawn), median(quiet)];
+        row(
+          `CPU of the display, ${jobs} job${jobs === 1 ? '' : 's'} moving at 1 s, 80x24 pty (median of ${SIZE.displayRuns}) vs --quiet`,
+          ours,
+          baseline,
+          `${ours - baseline >= 0 ? '+' : ''}${(ours - baseline).toFixed(2)}% of a core`,
+          jobs >= 1000 ? '<= +5% of a core' : jobs === 1 ? '<= +0.5% of a core' : '',
+          '%',
+        );
+      }
+    } finally {
+      rmSync(dir, {recursive: true, force: true});
+    }
+  }
 } finally {
   server.closeAllConnections();
   server.close();
@@ -257,7 +313,7 @@ console.log(`| ${header.join(' | ')} |`);
 console.log(`|${header.map(() => '---').join('|')}|`);
 for (const r of rows) console.log(`| ${header.map((h) => r[h]).join(' | ')} |`);
 
-// 8. many jobs at once (bench/scale.js): 1, 100, 1000 and 10 000 jobs against a loopback server
+// 9. many jobs at once (bench/scale.js): 1, 100, 1000 and 10 000 jobs against a loopback server
 // that counts connections; its own table. Not with --tiny (the test runs scale.js --tiny itself).
 if (runs('scale') && !tiny) {
   log('scale (bench/scale.js, a few minutes)');

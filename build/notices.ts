@@ -1,6 +1,6 @@
 // thirdPartyNotices: the license of every package bundled into dist/, written next to it at build time.
 //
-// commander, got, ora, cli-progress, chalk and what they pull in are copied into dist/ (tsup.config.ts
+// commander, got, ora, chalk, string-width and what they pull in are copied into dist/ (tsup.config.ts
 // says why). Their licenses allow that only if the copyright and permission notice travel with every
 // copy, so the build writes dist/THIRD-PARTY-NOTICES.md. The list comes from esbuild's metafile, the
 // bundler's own record of the inputs that ended up in each output, not from package.json: a new

@@ -23,7 +23,7 @@ it('npm run bench runs at a tiny size, under the Node --node names, and prints e
     .filter((line) => line.startsWith('| ') && !line.startsWith('| figure'))
     .map((line) => line.split(' | ').map((cell) => cell.replace(/^\| |\s*\|$/g, '').trim()));
   const figures = rows.map(([figure]) => figure);
-  for (const name of ['--version', 'usage error', '`node -e 0`', 'node:http+https client', 'curl|jq', 'bare node:http', 'TCP connections', 'peak RSS', 'RSS growth', 'process exit', 'TTY watch']) {
+  for (const name of ['--version', 'usage error', '`node -e 0`', 'node:http+https client', 'curl|jq', 'bare node:http', 'TCP connections', 'peak RSS', 'RSS growth', 'process exit', 'TTY watch', 'CPU of the display, 1 job', 'CPU of the display, 20 jobs']) {
     expect(figures.some((figure) => figure?.includes(name)), name).toBe(true);
   }
   // every figure was measured: a number, not NaN or empty

@@ -58,22 +58,23 @@ describe.skipIf(!hasTmux)('in a real terminal', () => {
     expectTerminalRestored(tty.raw());
   });
 
-  it('shows each job\'s end on its own line as soon as it ends, while the others go on', async () => {
+  it('prints each job\'s end once, above the rows, as soon as it ends, while the others go on', async () => {
     lab.emulator.script('uploadprogress', 'h5', [up(1), up(2), up(3), up(4)]); // stays at 20% for good
     lab.emulator.script('uploadprogress', 'h6', [up(5), up(10), finished]);
     lab.emulator.script('uploadprogress', 'h8', [notFound]);
     const tty = lab.run(['upload', 'h5', 'h6', 'h8', '--interval', '50ms', '--wait', '1s']);
-    const screen = await tty.waitFor(/^upload h6 +✔ done: 100% 20\.0 MiB[^\n]*\nupload h8 +✖ error: upload not found after waiting/m);
+    const screen = await tty.waitFor(/^✔ upload h6: done: 100% 20\.0 MiB[^\n]*\n✖ upload h8: error: upload not found after waiting/m);
     expect(lineOf(screen, 'upload h5')).toMatch(/ 20% /);
-    expect(lineOf(screen, 'upload h6')).not.toMatch(/ETA|█/);
+    expect(screen).not.toMatch(/^upload h[68] /m); // their rows made way for their lines
     tty.keys('C-c');
     const end = await tty.waitFor(/EXIT=130/);
-    // the summary still has one line per job, in the same order
+    // one line per job, each printed once, in the order they ended
     expect(end.split('\n').filter((line) => /^[✔✖] upload h[568]:/.test(line))).toEqual([
-      expect.stringMatching(/^✖ upload h5: error at 20%: interrupted/),
       expect.stringMatching(/^✔ upload h6: done: 100%/),
       expect.stringMatching(/^✖ upload h8: error: upload not found/),
+      expect.stringMatching(/^✖ upload h5: error at 20%: interrupted/),
     ]);
+    expect(end).not.toMatch(/^upload h5 /m);
   });
 
   it.each([40, 80])('says on the line that requests are failing, in place of the stale rate and ETA, at %i columns', async (columns) => {

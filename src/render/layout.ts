@@ -1,3 +1,4 @@
+import stringWidth from 'string-width';
 import type {StatusEvent} from '../events.js';
 import {formatBytes, formatEta, formatPercent, formatRate} from '../format.js';
 import {formatDuration} from '../duration.js';
@@ -7,12 +8,13 @@ import type {JobState} from './job-state.js';
 
 /**
  * What the terminal display says, as pure functions of a job's state, the time and the width: no
- * terminal, no colors (pieces carry a tone; the renderer paints it), no timers. Widths count code
- * points, which is what a terminal shows for the text we write (wide CJK file names aside).
+ * terminal, no colors (pieces carry a tone; the renderer paints it), no timers. Widths are terminal
+ * columns (string-width, the measure ora uses): a CJK character or an emoji takes two, so a wide
+ * file name is cut by us, with its `…`, never by the terminal.
  */
 
 /** How a piece of a line is painted. */
-export type Tone = 'label' | 'filled' | 'empty' | 'percent' | 'dim' | 'warn' | 'ok' | 'bad';
+export type Tone = 'label' | 'filled' | 'empty' | 'percent' | 'dim' | 'warn' | 'ok' | 'bad' | 'spinner';
 
 export interface Piece {
   text: string;
@@ -50,10 +52,58 @@ const NAME_MIN_COLUMNS = 6;
 const RETRY_MIN_COLUMNS = 'retrying…'.length;
 const WAIT_MIN_COLUMNS = 'waiting (1s)'.length;
 const HOST_MIN_COLUMNS = 8;
-const GAP = '  ';
+export const GAP = '  ';
 
+/**
+ * Text whose every UTF-16 unit takes one column: printable ASCII and the marks we draw (… █ ░ ✔ ✖,
+ * the spinner's braille). Most of a frame is that: it needs no segmenting (string-width segments
+ * anything else, which made measuring the bars most of a frame's cost).
+ */
+const ONE_COLUMN_EACH = /^[\u0020-\u007e\u2026\u2588\u2591\u2714\u2716\u2800-\u28ff]*$/;
+// made on first use: dist/cli.cjs holds this module too (for MIN_COLUMNS) and must not pay for it at start
+let graphemes: Intl.Segmenter | undefined;
+
+/** The columns `text` takes on a terminal. Most of what we draw is ASCII: that needs no segmenting. */
 export function columnsOf(text: string): number {
-  return Array.from(text).length;
+  return ONE_COLUMN_EACH.test(text) ? text.length : stringWidth(text);
+}
+
+/** `text`'s characters as a terminal draws them (emoji sequences whole), each with its columns. */
+function cellsOf(text: string): {text: string; columns: number}[] {
+  return Array.from((graphemes ??= new Intl.Segmenter()).segment(text), ({segment}) => ({text: segment, columns: stringWidth(segment)}));
+}
+
+/** The longest start of `text` that fits `width` columns: a wide character that would be cut in half is left out. */
+function headOf(text: string, width: number): string {
+  if (ONE_COLUMN_EACH.test(text)) return text.slice(0, Math.max(0, width));
+  let head = '';
+  let used = 0;
+  for (const cell of cellsOf(text)) {
+    if (used + cell.columns > width) break;
+    head += cell.text;
+    used += cell.columns;
+  }
+  return head;
+}
+
+/** The longest end of `text` that fits `width` columns. */
+function tailOf(text: string, width: number): string {
+  if (ONE_COLUMN_EACH.test(text)) return width <= 0 ? '' : text.slice(-width);
+  const cells = cellsOf(text);
+  let tail = '';
+  let used = 0;
+  for (let i = cells.length - 1; i >= 0; i--) {
+    const cell = cells[i] as {text: string; columns: number};
+    if (used + cell.columns > width) break;
+    tail = cell.text + tail;
+    used += cell.columns;
+  }
+  return tail;
+}
+
+/** `text` and spaces after it, `width` columns in all (padEnd counts UTF-16 units, not columns). */
+export function padColumns(text: string, width: number): string {
+  return text + ' '.repeat(Math.max(0, width - columnsOf(text)));
 }
 
 export function lineWidth(line: Line): number {
@@ -74,12 +124,12 @@ export function usableColumns(columns: number | undefined): number {
  * differ there: part1/part2, dates, counters).
  */
 export function cutMiddle(text: string, width: number, ellipsis: string): string {
-  const chars = Array.from(text);
-  if (chars.length <= width) return text;
-  if (width <= ellipsis.length) return chars.slice(0, Math.max(0, width)).join('');
-  const keep = width - ellipsis.length;
-  const head = Math.floor((keep - 1) / 2);
-  return `${chars.slice(0, head).join('')}${ellipsis}${chars.slice(chars.length - (keep - head)).join('')}`;
+  if (columnsOf(text) <= width) return text;
+  const ellipsisColumns = columnsOf(ellipsis);
+  if (width <= ellipsisColumns) return headOf(text, width);
+  const keep = width - ellipsisColumns;
+  const head = headOf(text, Math.floor((keep - 1) / 2));
+  return `${head}${ellipsis}${tailOf(text, keep - columnsOf(head))}`;
 }
 
 /** `upload nig…part1`: the kind stays whole while the hash has room to show both its ends. */
@@ -91,16 +141,21 @@ function cutLabel(job: JobState<unknown>, width: number, ellipsis: string): stri
 
 /** `gave up after 1m of fail…`: for sentences, which are read from the start. */
 export function cutEnd(text: string, width: number, ellipsis: string): string {
-  const chars = Array.from(text);
-  if (chars.length <= width) return text;
-  if (width <= ellipsis.length) return chars.slice(0, Math.max(0, width)).join('');
-  return `${chars.slice(0, width - ellipsis.length).join('')}${ellipsis}`;
+  if (columnsOf(text) <= width) return text;
+  const ellipsisColumns = columnsOf(ellipsis);
+  if (width <= ellipsisColumns) return headOf(text, width);
+  return `${headOf(text, width - ellipsisColumns)}${ellipsis}`;
 }
 
 /** The width of the label column: the longest label, within its share of the terminal. */
 export function labelColumn(labels: readonly string[], columns: number | undefined): number {
+  return labelColumnOf(labels.reduce((widest, label) => Math.max(widest, columnsOf(label)), 0), columns);
+}
+
+/** The same, from the widest label's columns (kept by whoever knows every job, so no frame measures them all). */
+export function labelColumnOf(widestLabel: number, columns: number | undefined): number {
   const share = Math.max(LABEL_MIN_COLUMNS, Math.floor((usableColumns(columns) + 1) * LABEL_SHARE));
-  return Math.min(share, Math.max(0, ...labels.map(columnsOf)));
+  return Math.min(share, widestLabel);
 }
 
 /** `12s`, `1m30s`: whole seconds, so the count ticks calmly. */
@@ -110,7 +165,7 @@ export function waitedText(ms: number): string {
 }
 
 /** One part of a line: drawn at the width it is given. */
-interface Slot {
+export interface Slot {
   /** lower ranks are kept first when room runs out */
   rank: number;
   width: number;
@@ -119,7 +174,7 @@ interface Slot {
   draw(width: number): Line;
 }
 
-const textSlot = (rank: number, text: string, tone?: Tone): Slot => ({rank, width: columnsOf(text), draw: () => [tone ? {text, tone} : {text}]});
+export const textSlot = (rank: number, text: string, tone?: Tone): Slot => ({rank, width: columnsOf(text), draw: () => [tone ? {text, tone} : {text}]});
 
 /** Like textSlot, but cut at the end when short of room, down to `min` columns. */
 const sentenceSlot = (rank: number, text: string, min: number, ellipsis: string, tone?: Tone): Slot => ({
@@ -130,7 +185,7 @@ const sentenceSlot = (rank: number, text: string, min: number, ellipsis: string,
 });
 
 /** The first of `variants` (longest first) that fits; the last one cut at the end, down to its `min` columns. */
-const variantsSlot = (rank: number, variants: readonly string[], min: number, ellipsis: string, tone?: Tone): Slot => ({
+export const variantsSlot = (rank: number, variants: readonly string[], min: number, ellipsis: string, tone?: Tone): Slot => ({
   rank,
   width: columnsOf(variants[0] ?? ''),
   min,
@@ -146,7 +201,7 @@ interface Fitted {
 }
 
 /** The slots that fit `room` columns (GAP between them), the most important first; in their own order. */
-function fit(slots: readonly Slot[], room: number): {fitted: Fitted[]; free: number} {
+export function fit(slots: readonly Slot[], room: number): {fitted: Fitted[]; free: number} {
   const chosen = new Map<Slot, number>();
   let used = 0;
   for (const slot of [...slots].sort((a, b) => a.rank - b.rank)) {
@@ -159,12 +214,12 @@ function fit(slots: readonly Slot[], room: number): {fitted: Fitted[]; free: num
   return {fitted: slots.filter((slot) => chosen.has(slot)).map((slot) => ({slot, width: chosen.get(slot) as number})), free: room - used};
 }
 
-function join(parts: Line[]): Line {
+export function join(parts: Line[]): Line {
   return parts.flatMap((part, i) => (i === 0 ? part : [{text: GAP}, ...part]));
 }
 
 /** `6.25/16.3 MiB` when both share a unit, else `900 KiB/16.3 MiB`. */
-function amountText(bytes: number, total: number | null): string {
+export function amountText(bytes: number, total: number | null): string {
   if (!total) return formatBytes(bytes);
   const [value, unit] = formatBytes(bytes).split(' ');
   const [totalValue, totalUnit] = formatBytes(total).split(' ');
@@ -280,7 +335,7 @@ function errorHead(e: StatusEvent): string {
 /** One job's line at `columns` columns, its label padded (or cut in the middle) to `labelWidth`. */
 export function jobLine(job: JobState<unknown>, now: number, columns: number | undefined, labelWidth: number, symbols: Symbols): Line {
   const usable = usableColumns(columns);
-  const label: Piece = {text: cutLabel(job, labelWidth, symbols.ellipsis).padEnd(labelWidth), tone: 'label'};
+  const label: Piece = {text: padColumns(cutLabel(job, labelWidth, symbols.ellipsis), labelWidth), tone: 'label'};
   const room = usable - labelWidth - GAP.length;
   const e = job.last;
   let rest: Line;

@@ -1,55 +1,52 @@
-import cliProgress from 'cli-progress';
-import {Chalk, supportsColorStderr, type ChalkInstance} from 'chalk';
-import ora, {type Ora} from 'ora';
-import type {Clock, Env, OutStream} from '../env.js';
+import {Chalk, supportsColorStderr, type ChalkInstance, type ColorSupportLevel} from 'chalk';
+import {spinners} from 'ora';
+import type {Clock, Env} from '../env.js';
 import type {JobKind} from '../events.js';
-import {JobStates, type JobState} from './job-state.js';
-import {ASCII_SYMBOLS, jobLine, labelColumn, lineWidth, MIN_COLUMNS, spinnerLine, summaryLine, UNICODE_SYMBOLS, type Line, type Tone} from './layout.js';
+import {Board} from './board.js';
+import {frame} from './frame.js';
+import {ASCII_SYMBOLS, lineWidth, summaryLine, UNICODE_SYMBOLS, type Line, type Tone} from './layout.js';
 import type {Renderer} from './renderer.js';
+import {FrameWriter, type DrawnLine, type TerminalStream} from './screen.js';
 
-/** A redraw after an event waits at least this long after the previous one: calm, and cheap at 1 ms polls. */
+/** Frames after events come at most this often: 1000 jobs answering at once make one frame, not 1000. */
 export const REDRAW_EVERY_MS = 100;
-/** Waited seconds move without events: while a line shows them, it is refreshed this often anyway. */
+/** Waited seconds move without events: while a row shows them, it is redrawn this often anyway. */
 export const TICK_MS = 500;
-/** cli-progress redraws on a timer of its own too; ours (the injected clock) does the work, so keep it rare. */
-const LIBRARY_TIMER_FPS = 0.2;
 
 export interface TtyOptions {
   color: boolean;
+  /** chalk's colour level (0-3) for stderr; unset: the terminal's, as chalk detects it (while the session does not pass one) */
+  colorLevel?: ColorSupportLevel;
   /** the server polled (`api7.pcloud.com`): the spinner names it before any answer does */
   host: string;
   /** false: plain ASCII marks instead of ✔ ✖ █ ░ … (a terminal without Unicode, e.g. the Linux console) */
   unicode: boolean;
-  /** the run's jobs in argv order: their lines keep that order */
+  /** the run's jobs in argv order: their rows keep that order while they all fit */
   jobs?: readonly {kind: JobKind; hash: string}[];
   /** Ctrl-Z and fg (Env.onSuspend): the terminal is given back while stopped */
   onSuspend?: Env['onSuspend'];
 }
 
-/** What the display remembers of a job's drawn line: its width, to know how a narrower terminal reflowed it. */
-interface Drawn {
-  columns: number;
+function colorLevelOf(options: TtyOptions): ColorSupportLevel {
+  if (!options.color) return 0;
+  return options.colorLevel ?? (supportsColorStderr ? supportsColorStderr.level : 0);
 }
 
-const CURSOR_UP = (rows: number): string => (rows > 0 ? `\u001b[${rows}A` : '');
-const CLEAR_DOWN = '\r\u001b[J';
-
-/** Rows a line of `width` columns takes once a terminal of `columns` columns has reflowed it. */
-const rowsOf = (width: number, columns: number): number => Math.max(1, Math.ceil(width / columns));
-
 /**
- * The terminal display: an ora spinner while no job has appeared yet, then one cli-progress line per
- * job redrawn in place (each showing its own end as soon as it ends), then one summary line per job.
- * What a line says comes from layout.ts; this only draws it, keeps it fresh on the injected clock,
- * redraws it on resize, hides it on Ctrl-Z, and stays out of the way on a terminal too narrow to
- * draw in. Everything goes to stderr; the cursor and line wrapping are restored by end(), which the
- * caller runs on every way out.
+ * The terminal display: ora's spinner glyphs while no job has appeared yet, then a row per job (or,
+ * with more jobs than rows, a header, the rows that matter and `+N more`: frame.ts), redrawn in
+ * place at most every REDRAW_EVERY_MS; each job's ✔/✖ line printed once above it when the job
+ * ends. An event only updates the board and asks for a frame; the frame is laid out from the board
+ * when it is drawn. It redraws on resize, hides on Ctrl-Z, and the cursor and line wrapping are
+ * restored by end(), which the caller runs on every way out. Everything goes to stderr.
  */
-export function ttyRenderer(stderr: OutStream, clock: Clock, options: TtyOptions): Renderer {
-  const level = options.color ? (supportsColorStderr ? supportsColorStderr.level : 0) : 0;
+export function ttyRenderer(stderr: TerminalStream, clock: Clock, options: TtyOptions): Renderer {
+  const level = colorLevelOf(options);
   const chalk: ChalkInstance = new Chalk({level});
   const symbols = options.unicode ? UNICODE_SYMBOLS : ASCII_SYMBOLS;
-  const states = new JobStates<Drawn>(clock, () => ({columns: 0}), options.jobs);
+  const spinner = options.unicode ? spinners.dots : spinners.line;
+  const board = new Board(clock, options.jobs);
+  const writer = new FrameWriter(stderr);
   const tones: Record<Tone, (text: string) => string> = {
     label: chalk.bold,
     filled: chalk.cyan,
@@ -59,132 +56,55 @@ export function ttyRenderer(stderr: OutStream, clock: Clock, options: TtyOptions
     warn: chalk.yellow,
     ok: chalk.green,
     bad: chalk.red,
+    spinner: chalk.cyan,
   };
   const paint = (line: Line): string => line.map((piece) => (piece.tone ? tones[piece.tone](piece.text) : piece.text)).join('');
+  const drawn = (line: Line): DrawnLine => ({text: paint(line), columns: lineWidth(line)});
 
-  // the spinner until a job shows up (or ends), the bars from then on
-  let mode: 'spinner' | 'bars' = 'spinner';
-  let spinner: Ora | undefined;
-  let spinnerWidth = 0;
-  let bars: cliProgress.MultiBar | undefined;
-  const barOf = new Map<JobState<Drawn>, cliProgress.SingleBar>();
+  /** ✔/✖ lines of jobs that ended since the last frame: printed above it with the next one */
+  const above: DrawnLine[] = [];
+  let spinnerFrame = 0;
   let started = false;
   let suspended = false;
   let ended = false;
-  let lastRedrawAt = -Infinity;
-  let redrawPending = false;
+  let lastDrawAt = -Infinity;
+  let drawPending = false;
+  let ticking = false;
   const timers = new AbortController();
   let removeSuspend: (() => void) | undefined;
 
-  const tooNarrow = (): boolean => (stderr.columns ?? 80) < MIN_COLUMNS;
-
-  const spinnerText = (): string => {
-    const line = spinnerLine(states.list, options.host, clock.now(), stderr.columns, symbols);
-    spinnerWidth = lineWidth(line) + 2; // the frame and its space
-    return paint(line);
+  const draw = (): void => {
+    if (ended || suspended) return;
+    lastDrawAt = clock.now();
+    const glyph = spinner.frames[spinnerFrame % spinner.frames.length] ?? '';
+    const next = frame(board, lastDrawAt, {columns: stderr.columns, rows: stderr.rows}, symbols, options.host, glyph);
+    ticking = next.ticking;
+    writer.draw(above.splice(0), next.lines.map(drawn));
   };
 
-  const barText = (job: JobState<Drawn>): string => {
-    const line = jobLine(job, clock.now(), stderr.columns, labelColumn(states.list.map((each) => each.label), stderr.columns), symbols);
-    job.own.columns = lineWidth(line);
-    return paint(line);
-  };
-
-  const showSpinner = (): void => {
-    if (spinner) {
-      spinner.text = spinnerText();
-      return;
-    }
-    spinner = ora({
-      stream: stderr as unknown as NodeJS.WritableStream,
-      text: spinnerText(), // in its first frame already
-      discardStdin: false,
-      hideCursor: true,
-      isEnabled: true,
-      color: level > 0 ? 'cyan' : false,
-      spinner: options.unicode ? 'dots' : 'line',
-    }).start();
-  };
-
-  const hideSpinner = (): void => {
-    spinner?.stop(); // clears its line, shows the cursor
-    spinner = undefined;
-  };
-
-  const showBars = (): void => {
-    bars ??= new cliProgress.MultiBar({
-      stream: stderr as unknown as NodeJS.WritableStream,
-      format: (_options, _params, payload: {job: JobState<Drawn>}) => barText(payload.job),
-      hideCursor: true,
-      linewrap: false,
-      clearOnComplete: true,
-      gracefulExit: false, // our own signal handling ends the run and calls end()
-      fps: LIBRARY_TIMER_FPS,
-      noTTYOutput: false,
+  /** A frame soon: now if the last one is old enough, else one (not one per event) once it is. */
+  const requestDraw = (): void => {
+    if (ended || suspended || drawPending) return;
+    const waitMs = lastDrawAt + (board.started ? REDRAW_EVERY_MS : spinner.interval) - clock.now();
+    if (waitMs <= 0) return draw();
+    drawPending = true;
+    void clock.sleep(waitMs, timers.signal).then(() => {
+      drawPending = false;
+      draw();
     });
-    for (const job of states.list) if (!barOf.has(job)) barOf.set(job, bars.create(100, 0, {job}));
   };
 
-  const hideBars = (): void => {
-    bars?.stop(); // clears its lines, shows the cursor, wrapping back on
-    bars = undefined;
-    barOf.clear();
-  };
-
-  const render = (): void => {
-    if (ended) return;
-    if (suspended || tooNarrow()) {
-      hideSpinner();
-      hideBars();
-      return;
-    }
-    if (mode === 'spinner') {
-      showSpinner();
-      return;
-    }
-    hideSpinner();
-    showBars();
-    const waitMs = lastRedrawAt + REDRAW_EVERY_MS - clock.now();
-    if (waitMs > 0) {
-      if (!redrawPending) {
-        redrawPending = true;
-        void clock.sleep(waitMs, timers.signal).then(() => {
-          redrawPending = false;
-          render();
-        });
-      }
-      return;
-    }
-    lastRedrawAt = clock.now();
-    bars?.update();
-  };
-
-  /**
-   * A narrower terminal has reflowed what was drawn: a line of 79 columns is two rows at 40. The
-   * spinner and the bars only know their own line count, so they are told to clear, then the rows
-   * the reflow added are cleared too, and everything is drawn anew at the new width.
-   */
   const onResize = (): void => {
-    if (ended || suspended || !started) return;
-    const columns = stderr.columns ?? 80;
-    let extraRows = 0;
-    if (spinner && columns > 0) extraRows = rowsOf(spinnerWidth, columns) - 1;
-    if (bars && columns > 0) extraRows = [...barOf.keys()].reduce((rows, job) => rows + rowsOf(job.own.columns, columns) - 1, 0);
-    hideSpinner();
-    hideBars();
-    if (extraRows > 0) stderr.write(`${CURSOR_UP(extraRows)}${CLEAR_DOWN}`);
-    lastRedrawAt = -Infinity;
-    render();
+    if (started) draw(); // at once: the old frame has been reflowed, and the writer knows how
   };
 
   const suspend = (): void => {
     suspended = true;
-    render(); // hidden: nothing on screen to go stale, and the cursor and wrapping are the shell's again
+    writer.release(above.splice(0)); // nothing on screen to go stale, and the cursor and wrapping are the shell's again
   };
   const resume = (): void => {
     suspended = false;
-    lastRedrawAt = -Infinity;
-    render();
+    draw();
   };
 
   const start = (): void => {
@@ -193,9 +113,14 @@ export function ttyRenderer(stderr: OutStream, clock: Clock, options: TtyOptions
     removeSuspend = options.onSuspend?.(suspend, resume);
     void (async () => {
       while (!timers.signal.aborted) {
-        await clock.sleep(TICK_MS, timers.signal);
-        // between events only a waited time moves: moving bars are left alone (CPU at a 1 s interval)
-        if (mode === 'spinner' || states.list.some((job) => job.phase === 'waiting')) render();
+        await clock.sleep(board.started ? TICK_MS : spinner.interval, timers.signal);
+        if (board.started) {
+          // between events only a waited time moves: moving rows are left alone (CPU at a 1 s interval)
+          if (ticking) requestDraw();
+        } else {
+          spinnerFrame += 1;
+          requestDraw();
+        }
       }
     })();
   };
@@ -203,19 +128,19 @@ export function ttyRenderer(stderr: OutStream, clock: Clock, options: TtyOptions
   return {
     handle(e) {
       if (ended) return;
-      const job = states.apply(e);
-      if (job.phase !== 'waiting') mode = 'bars';
+      const {job, ended: jobEnded} = board.apply(e);
+      if (jobEnded) above.push(drawn(summaryLine(job, symbols)));
       if (!started) start();
-      render();
+      requestDraw();
     },
     end() {
       if (ended) return;
       ended = true;
       timers.abort();
       removeSuspend?.();
-      hideSpinner();
-      hideBars();
-      for (const job of states.list) stderr.write(`${paint(summaryLine(job, symbols))}\n`);
+      // jobs whose end never came (an interrupted run says it with an event of its own first)
+      for (const job of board.all) if (job.own.group !== undefined) above.push(drawn(summaryLine(job, symbols)));
+      writer.release(above.splice(0));
     },
   };
 }

@@ -54,6 +54,11 @@ export class Terminal {
     return this.#tmux('capture-pane', '-p');
   }
 
+  /** The scrollback and the screen, wrapped lines joined: what a person scrolling back reads. */
+  history(): string {
+    return this.#tmux('capture-pane', '-p', '-J', '-S', '-');
+  }
+
   raw(): string {
     try {
       return readFileSync(this.#log, 'latin1');

@@ -1,0 +1,147 @@
+import {mkdtempSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {describe, expect, it} from 'vitest';
+import stringWidth from 'string-width';
+import {hasTmux} from './helpers/tmux.js';
+import {expectTerminalRestored, finished, repeat, terminalLab, up} from './helpers/tty.js';
+
+// Many jobs on one screen, in a real terminal (tmux): the display never grows taller than the
+// terminal, shows the jobs that move, and leaves in the scrollback each job's end once and no
+// copy of a frame, also when the terminal is made shorter and taller mid-run.
+
+const lab = terminalLab();
+
+/** A hash file of `hashes`, one a line. */
+function hashFile(hashes: string[]): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'pp-display-')), 'hashes.txt');
+  writeFileSync(path, `${hashes.join('\n')}\n`);
+  return path;
+}
+
+const MOVING = ['m1', 'm2', 'm3'];
+const forty = (): string[] => [...MOVING, ...Array.from({length: 37}, (_, i) => `gone${i + 4}`)];
+/** 3 uploads that move for `polls` polls then finish; the emulator knows nothing of the others. */
+function scriptMoving(polls: number): void {
+  for (const hash of MOVING) lab.emulator.script('uploadprogress', hash, [...Array.from({length: polls}, (_, i) => up(1 + (18 * i) / polls)), finished]);
+}
+
+/** Lines of the display itself: a job's row, the header, `+N more`. None may stay behind. */
+const FRAME_LINE = /^(upload \S+ {2}|\d+ jobs: |\d+: \d|\+\d+ more$)/;
+
+/** How many times each job's ✔/✖ line is there, by label. */
+function endLines(text: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const label = /^[✔✖] (upload \S+):/.exec(line)?.[1];
+    if (label) counts.set(label, (counts.get(label) ?? 0) + 1);
+  }
+  return counts;
+}
+
+function expectEachEndOnce(text: string, hashes: string[]): void {
+  const counts = endLines(text);
+  expect([...counts.keys()].sort()).toEqual(hashes.map((hash) => `upload ${hash}`).sort());
+  expect([...counts.values()].every((count) => count === 1)).toBe(true);
+}
+
+/** The non-empty lines of the screen, with the ✔/✖ lines above the display left out. */
+const displayLines = (screen: string): string[] => screen.split('\n').filter((line) => line.trim() !== '' && !/^[✔✖] /.test(line));
+
+describe.skipIf(!hasTmux)('many jobs in a real terminal', () => {
+  it('at 80x24 with 40 jobs (3 moving, 37 never found): the moving ones on screen, a header, and a scrollback with each end once and no frame', async () => {
+    scriptMoving(40);
+    const hashes = forty();
+    const tty = lab.run(['upload', '--hash-file', hashFile(hashes), '--interval', '100ms', '--wait', '3s']);
+    const screen = await tty.waitFor(/^upload m3 .* \d+% /m);
+    const lines = displayLines(screen);
+    expect(lines.length).toBeLessThanOrEqual(23);
+    expect(lines[0]).toMatch(/^40 jobs: 3 running, 37 waiting {2}\d+% {2}[\d.]+\/60\.0 MiB/);
+    for (const hash of MOVING) expect(screen).toMatch(new RegExp(`^upload ${hash} +█*░* +\\d+% `, 'm'));
+    expect(lines.at(-1)).toBe('+19 more');
+    const end = await tty.waitFor(/EXIT=4/);
+    const history = tty.history();
+    expectEachEndOnce(history, hashes);
+    expect(history.split('\n').filter((line) => FRAME_LINE.test(line))).toEqual([]);
+    expect(end).toMatch(/^✔ upload m1: done: 100% 20\.0 MiB/m);
+    expectTerminalRestored(tty.raw());
+  });
+
+  it('at 80x24 with 1000 jobs that all move: 21 moving ones on screen under a header, and 1000 ends, each once, in the scrollback', async () => {
+    const hashes = Array.from({length: 1000}, (_, i) => `j${i + 1}`);
+    // every request takes the next answer: a little further each time, whichever job asks
+    lab.emulator.script('uploadprogress', '*', Array.from({length: 20_000}, (_, i) => up(Math.min(19, 1 + i / 2000))));
+    // a 3 s interval: each job is polled two or three times, so the suite's other files are not starved meanwhile
+    const tty = lab.run(['upload', '--hash-file', hashFile(hashes), '--interval', '3s', '--timeout', '8s']);
+    // the header, 21 rows of moving jobs (those that have answered so far: a loaded machine answers 1000 slowly), +N more
+    const screen = await tty.waitFor(/^1000 jobs: (\d+) running(, \d+ waiting)? {2}[^\n]*\n(upload j\d+ +█*░* +\d+% [^\n]*\n){21}\+\d+ more$/m);
+    const lines = displayLines(screen);
+    expect(lines).toHaveLength(23);
+    expect(lines.at(-1)).toBe('+979 more');
+    await tty.waitFor(/EXIT=7/, 30_000);
+    const history = tty.history();
+    expectEachEndOnce(history, hashes);
+    expect(history.split('\n').filter((line) => FRAME_LINE.test(line))).toEqual([]);
+    expectTerminalRestored(tty.raw());
+  });
+
+  it('leaves no stale frame on screen nor in the scrollback when the terminal goes from 80x30 to 80x3 and back', async () => {
+    scriptMoving(60);
+    const hashes = forty();
+    const tty = lab.run(['upload', '--hash-file', hashFile(hashes), '--interval', '100ms', '--wait', '30s'], {}, {columns: 80, rows: 30});
+    await tty.waitFor(/^upload m3 .* \d+% /m);
+    expect(displayLines(tty.screen()).length).toBe(29);
+    tty.resize(80, 3);
+    const small = await tty.waitFor(/^40 jobs: [^\n]*\nupload m1 [^\n]*\n\s*$/);
+    expect(displayLines(small)).toHaveLength(2);
+    tty.resize(80, 30);
+    // the rows the shrink pushed above the screen come back with the height: none is left of them
+    const tall = await tty.waitFor(/^40 jobs: [^\n]*\n(upload [^\n]*\n){27}\+13 more\n\s*$/);
+    expect(displayLines(tall)).toHaveLength(29);
+    const screen = await tty.waitFor(/^40 jobs: 37 waiting, 3 done /m); // their ✔ lines went above, off the screen
+    expect(endLines(tty.history()).get('upload m3')).toBe(1);
+    expect(screen.split('\n').filter((line) => /^40 jobs: /.test(line))).toHaveLength(1);
+    for (const hash of hashes.slice(3)) expect(screen.split('\n').filter((line) => line.startsWith(`upload ${hash} `)).length).toBeLessThanOrEqual(1);
+    tty.keys('C-c');
+    const end = await tty.waitFor(/EXIT=130/);
+    expect(end.split('\n').filter((line) => FRAME_LINE.test(line))).toEqual([]);
+    const history = tty.history();
+    expectEachEndOnce(history, hashes);
+    expect(history.split('\n').filter((line) => FRAME_LINE.test(line))).toEqual([]);
+  });
+
+  it('keeps the ✔ lines of jobs that end while the terminal is 3 rows high, once each, when it grows back to 30', async () => {
+    scriptMoving(30);
+    const hashes = forty();
+    const tty = lab.run(['upload', '--hash-file', hashFile(hashes), '--interval', '100ms', '--wait', '30s'], {}, {columns: 80, rows: 30});
+    await tty.waitFor(/^upload m3 .* \d+% /m);
+    tty.resize(80, 3);
+    await tty.waitFor(/^40 jobs: 37 waiting, 3 done {2}/m); // the 3 ended while it was small: their lines scrolled away
+    tty.resize(80, 30);
+    const tall = await tty.waitFor(/^40 jobs: [^\n]*\n(upload [^\n]*\n){27}\+10 more\n\s*$/);
+    expect(displayLines(tall)).toHaveLength(29);
+    const history = tty.history();
+    for (const hash of MOVING) expect(endLines(history).get(`upload ${hash}`)).toBe(1);
+    // of the display, only the frame on screen now: one header, a row per job at most
+    expect(history.split('\n').filter((line) => /^40 jobs: /.test(line))).toHaveLength(1);
+    for (const hash of hashes) expect(history.split('\n').filter((line) => line.startsWith(`upload ${hash} `)).length).toBeLessThanOrEqual(1);
+    tty.keys('C-c');
+    await tty.waitFor(/EXIT=130/);
+    expectEachEndOnce(tty.history(), hashes);
+    expect(tty.history().split('\n').filter((line) => FRAME_LINE.test(line))).toEqual([]);
+  });
+
+  it('cuts a wide file name by its columns, in the middle, never leaving the terminal to cut the line (200 columns)', async () => {
+    const name = '写真アルバム二〇二四年夏休み北海道旅行🎉🎉.tar';
+    const long = 'x'.repeat(80); // a label column of 80: the name has about 40 columns left, and takes 46
+    // moving: a rate and an ETA take their room too
+    lab.emulator.script('uploadprogress', 'wide', [...Array.from({length: 80}, (_, i) => up(2 + i * 0.1, name)), finished]);
+    lab.emulator.script('uploadprogress', long, [...repeat(up(5), 30), finished]);
+    const tty = lab.run(['upload', 'wide', long, '--interval', '100ms'], {}, {columns: 200, rows: 10});
+    const screen = await tty.waitFor(/^upload wide .*ETA.*\.tar$/m);
+    const line = screen.split('\n').find((text) => text.startsWith('upload wide')) ?? '';
+    expect(line).toMatch(/#1 写真\S*…\S*🎉\.tar$/); // cut by us, in the middle: its end is still there
+    expect(stringWidth(line)).toBeLessThan(200);
+    expect(stringWidth(line)).toBeGreaterThan(190); // the room was used, by columns
+  });
+});
