@@ -7,6 +7,9 @@ export interface OutStream {
   write(chunk: string, done?: (error?: Error | null) => void): boolean;
   isTTY?: boolean;
   columns?: number;
+  rows?: number;
+  /** a terminal's colours, as Node reads them from `env` (FORCE_COLOR, NO_COLOR, TERM, COLORTERM...): 1, 4, 8 or 24 bits */
+  getColorDepth?(env?: Readonly<Record<string, string | undefined>>): number;
   on?(event: 'error', listener: (error: NodeJS.ErrnoException) => void): unknown;
   on?(event: 'resize', listener: () => void): unknown;
 }

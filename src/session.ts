@@ -29,7 +29,7 @@ async function selectRenderer(options: ResolvedOptions, env: Env): Promise<Rende
   // a terminal narrower than a line (one that says 0 columns, as `script` gives a CI job) gets plain lines
   if (options.output === 'human' && env.stderr.isTTY && !isCi(env.vars) && env.vars.TERM !== 'dumb' && (env.stderr.columns ?? 80) >= MIN_COLUMNS) {
     const {ttyRenderer} = await import('./render/tty.js');
-    return ttyRenderer(env.stderr, env.clock, {color: options.color, host: options.host.label, unicode: env.unicode, jobs: options.jobs, onSuspend: env.onSuspend});
+    return ttyRenderer(env.stderr, env.clock, {colorLevel: options.color ? colorLevel(env.stderr.getColorDepth?.(env.vars)) : 0, host: options.host.label, unicode: env.unicode, jobs: options.jobs, onSuspend: env.onSuspend});
   }
   return plainRenderer(env.stderr, env.clock, options.jobs, {intervalMs: options.intervalMs});
 }
@@ -39,6 +39,12 @@ async function startObserver(options: ResolvedOptions, env: Env): Promise<RunObs
   if (options.metrics === undefined) return undefined;
   const {startMetrics} = await import('./metrics/observer.js');
   return startMetrics(options, env);
+}
+
+/** Node's colour depth of the terminal (bits, from the environment given) -> chalk's level: no chalk global reads process.env. */
+function colorLevel(depth: number | undefined): 0 | 1 | 2 | 3 {
+  if (depth === undefined || depth < 4) return 0;
+  return depth < 8 ? 1 : depth < 24 ? 2 : 3;
 }
 
 /**

@@ -86,7 +86,7 @@ describe('the terminal renderer', () => {
     const clock = new FakeClock();
     const screen = new Buffer(80, 24);
     const jobs = Array.from({length: 1000}, (_, i) => ({kind: 'upload' as const, hash: `j${i}`}));
-    const renderer = ttyRenderer(screen, clock, {color: false, host: 'h', unicode: true, jobs});
+    const renderer = ttyRenderer(screen, clock, {colorLevel: 0, host: 'h', unicode: true, jobs});
     const answer = (i: number, mib: number): void => renderer.handle(statusEvent({hash: `j${i}`, bytes: mib * 1024 * 1024, totalBytes: 20 * 1024 * 1024, percent: mib * 5, rate: 1000, eta: 10}));
     for (let i = 0; i < 1000; i++) answer(i, 1);
     expect(screen.writes).toHaveLength(1); // the first event's, at once

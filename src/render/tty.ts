@@ -1,4 +1,4 @@
-import {Chalk, supportsColorStderr, type ChalkInstance, type ColorSupportLevel} from 'chalk';
+import {Chalk, type ChalkInstance, type ColorSupportLevel} from 'chalk';
 import {spinners} from 'ora';
 import type {Clock, Env} from '../env.js';
 import type {JobKind} from '../events.js';
@@ -6,6 +6,7 @@ import {Board} from './board.js';
 import {frame} from './frame.js';
 import {ASCII_SYMBOLS, lineWidth, summaryLine, UNICODE_SYMBOLS, type Line, type Tone} from './layout.js';
 import type {Renderer} from './renderer.js';
+import {runSummary} from './run-summary.js';
 import {FrameWriter, type DrawnLine, type TerminalStream} from './screen.js';
 
 /** Frames after events come at most this often: 1000 jobs answering at once make one frame, not 1000. */
@@ -14,9 +15,8 @@ export const REDRAW_EVERY_MS = 100;
 export const TICK_MS = 500;
 
 export interface TtyOptions {
-  color: boolean;
-  /** chalk's colour level (0-3) for stderr; unset: the terminal's, as chalk detects it (while the session does not pass one) */
-  colorLevel?: ColorSupportLevel;
+  /** chalk's colour level for stderr: 0 none (--no-color, NO_COLOR, TERM=dumb), 1 basic, 2 256 colours, 3 truecolor */
+  colorLevel: ColorSupportLevel;
   /** the server polled (`api7.pcloud.com`): the spinner names it before any answer does */
   host: string;
   /** false: plain ASCII marks instead of ✔ ✖ █ ░ … (a terminal without Unicode, e.g. the Linux console) */
@@ -25,11 +25,6 @@ export interface TtyOptions {
   jobs?: readonly {kind: JobKind; hash: string}[];
   /** Ctrl-Z and fg (Env.onSuspend): the terminal is given back while stopped */
   onSuspend?: Env['onSuspend'];
-}
-
-function colorLevelOf(options: TtyOptions): ColorSupportLevel {
-  if (!options.color) return 0;
-  return options.colorLevel ?? (supportsColorStderr ? supportsColorStderr.level : 0);
 }
 
 /**
@@ -41,8 +36,7 @@ function colorLevelOf(options: TtyOptions): ColorSupportLevel {
  * restored by end(), which the caller runs on every way out. Everything goes to stderr.
  */
 export function ttyRenderer(stderr: TerminalStream, clock: Clock, options: TtyOptions): Renderer {
-  const level = colorLevelOf(options);
-  const chalk: ChalkInstance = new Chalk({level});
+  const chalk: ChalkInstance = new Chalk({level: options.colorLevel});
   const symbols = options.unicode ? UNICODE_SYMBOLS : ASCII_SYMBOLS;
   const spinner = options.unicode ? spinners.dots : spinners.line;
   const board = new Board(clock, options.jobs);
@@ -140,6 +134,9 @@ export function ttyRenderer(stderr: TerminalStream, clock: Clock, options: TtyOp
       removeSuspend?.();
       // jobs whose end never came (an interrupted run says it with an event of its own first)
       for (const job of board.all) if (job.own.group !== undefined) above.push(drawn(summaryLine(job, symbols)));
+      // several jobs: the run's own last line, as the log ends too (`40 uploads: 3 done, 37 failed …`)
+      const run = runSummary(board.all);
+      if (run !== undefined) above.push(drawn([{text: run}]));
       writer.release(above.splice(0));
     },
   };
