@@ -94,7 +94,7 @@ describe('the packed package', () => {
       }`;
     writeFileSync(join(project, 'probe.mjs'), probe("import * as lib from 'pcloud-progress';"));
     writeFileSync(join(project, 'probe.cjs'), `(async () => {${probe("const lib = require('pcloud-progress');")}})();`);
-    const expected = {exports: ['ExactNumber', 'ExitCode', 'UsageError', 'watchExtract', 'watchUpload', 'watchZip'], usage: true, name: 'UsageError', exitCode: 2, at: 'durationText'};
+    const expected = {exports: ['ExactNumber', 'ExitCode', 'MetricsCollector', 'UsageError', 'watchExtract', 'watchUpload', 'watchZip'], usage: true, name: 'UsageError', exitCode: 2, at: 'durationText'};
     for (const file of ['probe.mjs', 'probe.cjs']) {
       const {stdout, stderr} = await run(process.execPath, [file], {cwd: project, env: env()});
       expect(stderr).toBe('');

@@ -46,7 +46,7 @@ describe('upload --link <code>', () => {
     const lines = events(result.stdout);
     expect(lines.at(-1)).toMatchObject({event: 'done', kind: 'upload', hash: 'L1', percent: 100, bytes: expect.any(Number)});
     // the contract's fields and nothing more: the hash names the job, the code stays out
-    expect(Object.keys(lines.at(-1) as object)).toEqual(['event', 'kind', 'hash', 'host', 'elapsed', 'bytes', 'totalBytes', 'files', 'totalFiles', 'percent', 'rate', 'eta', 'currentFile', 'raw']);
+    expect(Object.keys(lines.at(-1) as object)).toEqual(['event', 'kind', 'hash', 'host', 'elapsed', 'time', 'bytes', 'totalBytes', 'files', 'totalFiles', 'percent', 'rate', 'eta', 'currentFile', 'raw', 'duration']);
     expect(result.stdout).not.toContain(code);
     const [poll] = polls('uploadlinkprogress');
     expect(poll?.params).toEqual({code, progresshash: 'L1'});
