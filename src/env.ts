@@ -14,6 +14,8 @@ export interface OutStream {
 export interface Clock {
   /** milliseconds, monotonic enough for durations */
   now(): number;
+  /** the wall clock, milliseconds since the Unix epoch: for the timestamps of events only, never for durations */
+  wall(): number;
   /** resolves after `ms`, or early (without throwing) when `signal` aborts */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
@@ -58,6 +60,7 @@ export type StopSignal = (typeof STOP_SIGNALS)[number];
 
 export const realClock: Clock = {
   now: () => performance.now(),
+  wall: () => Date.now(),
   sleep: (ms, signal) =>
     new Promise<void>((resolve) => {
       if (signal?.aborted) return resolve();

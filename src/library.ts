@@ -35,11 +35,41 @@ export interface WatchOptions {
 export {UsageError};
 export type {WatchEvent, JobKind};
 
+/** What a value is, for a message: `a number`, `null`, `an object` (never the value: it may be a token). */
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  const type = typeof value;
+  return type === 'object' || type === 'undefined' ? (type === 'object' ? 'an object' : 'undefined') : `a ${type}`;
+}
+
 /** A Duration as the CLI's text: seconds as a number, or a string with units. */
-function durationText(name: string, value: Duration | undefined): string | undefined {
-  if (typeof value !== 'number') return value;
+function durationText(name: string, value: unknown): string | undefined {
+  if (value === undefined || typeof value === 'string') return value;
+  if (typeof value !== 'number') throw new UsageError(`bad ${name}: expected seconds (a number) or a string like '250ms', got ${typeName(value)}`);
   if (!Number.isFinite(value) || value < 0) throw new UsageError(`bad ${name}: ${value}`);
   return String(value);
+}
+
+/** An option that is a string when given. */
+function text(name: string, value: unknown): string | undefined {
+  if (value === undefined || typeof value === 'string') return value;
+  throw new UsageError(`bad ${name}: expected a string, got ${typeName(value)}`);
+}
+
+/**
+ * Every option checked for its type before any of it is used: a JavaScript caller can pass
+ * anything (`process.env.HASH` unset, `host: 42`), and each such mistake is a UsageError naming
+ * the option, never a TypeError from deep inside nor a request for `progresshash=undefined`.
+ */
+function checkedOptions(hash: unknown, options: unknown): {hash: string; options: WatchOptions} {
+  if (typeof hash !== 'string') throw new UsageError(`bad progresshash: expected a string, got ${typeName(hash)}`);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new UsageError(`bad options: expected an object, got ${typeName(options)}`);
+  const given = options as Record<string, unknown>;
+  for (const name of ['host', 'region', 'auth', 'accessToken'] as const) text(name, given[name]);
+  const signal = given.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new UsageError(`bad signal: expected an AbortSignal, got ${typeName(signal)}`);
+  return {hash, options: options as WatchOptions};
 }
 
 /**
@@ -49,10 +79,10 @@ function durationText(name: string, value: Duration | undefined): string | undef
  */
 function rawOptions(options: WatchOptions): RawOptions {
   return {
-    host: options.host,
-    region: options.region,
-    accessToken: options.accessToken,
-    auth: options.auth,
+    host: text('host', options.host),
+    region: text('region', options.region),
+    accessToken: text('accessToken', options.accessToken),
+    auth: text('auth', options.auth),
     interval: durationText('interval', options.interval),
     wait: durationText('wait', options.wait),
     timeout: durationText('timeout', options.timeout),
@@ -62,8 +92,9 @@ function rawOptions(options: WatchOptions): RawOptions {
   };
 }
 
-async function* libraryEvents(kind: JobKind, hash: string, options: WatchOptions, env: Env): AsyncGenerator<WatchEvent, void, undefined> {
-  // everything is checked before the first request, as the CLI does
+async function* libraryEvents(kind: JobKind, givenHash: unknown, givenOptions: unknown, env: Env): AsyncGenerator<WatchEvent, void, undefined> {
+  // everything is checked before the first request, as the CLI does: at the first next()
+  const {hash, options} = checkedOptions(givenHash, givenOptions);
   const resolved = await resolveWatchOptions({jobs: [{kind, hash}]}, rawOptions(options), env).catch((error: unknown) => {
     // the resolver names CLI flags (`--request-timeout`): name the library's options (`requestTimeout`)
     if (error instanceof UsageError) error.message = error.message.replace(/--([a-z]+(?:-[a-z]+)*)/g, (_, flag: string) => flag.replace(/-([a-z])/g, (__, c: string) => c.toUpperCase()));
@@ -85,7 +116,8 @@ async function* libraryEvents(kind: JobKind, hash: string, options: WatchOptions
 
 /**
  * Watches an upload by its progresshash: the same events `--json` prints, the last one `done` or
- * `error`. Bad options throw a UsageError before any request; failures come as an `error` event.
+ * `error`. Bad options (of any type) throw a UsageError at the first `next()`, before any request;
+ * failures come as an `error` event.
  *
  * ```js
  * for await (const event of watchUpload('backup-42', {host: 'api7.pcloud.com', auth: token})) {

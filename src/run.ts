@@ -16,11 +16,12 @@ export type RunOptions = Omit<WatchOptions, 'output' | 'color'>;
  * Watches every job of `options` at once through one pinned client: the merged events of all jobs,
  * each job's last one `done` or `error`. The CLI and the library both watch through this.
  */
-export async function* jobEvents(options: RunOptions, env: Pick<Env, 'clock' | 'random'>, signal: AbortSignal): AsyncGenerator<LoopEvent, void, undefined> {
+export async function* jobEvents(options: RunOptions, env: Pick<Env, 'clock' | 'random' | 'vars'>, signal: AbortSignal): AsyncGenerator<LoopEvent, void, undefined> {
   const startedAt = env.clock.now();
   let client: ApiClient;
   try {
-    client = await createClient({...options, maxConnections: Math.min(options.connections, options.jobs.length)});
+    const maxConnections = Math.min(options.connections, options.jobs.length);
+    client = await createClient({...options, maxConnections, proxyEnv: env.vars, wallClock: () => env.clock.wall()});
   } catch (error) {
     if (!(error instanceof HostResolveError)) throw error;
     // the host did not resolve: every job ends with that error, so `--json` still ends on one
@@ -56,16 +57,46 @@ export async function* jobEvents(options: RunOptions, env: Pick<Env, 'clock' | '
 /** Feeds every event to the renderer; returns the run's exit code: the highest of the jobs'. */
 export async function renderRun(options: WatchOptions, env: Env, renderer: Renderer, signal: AbortSignal): Promise<number> {
   const exitCodes: number[] = [];
+  const unfinished = new Set(options.jobs.map(jobKey));
+  const startedAt = env.clock.now();
+  const show = (event: LoopEvent): void => {
+    if (!(signal.aborted && (signal.reason as Interruption | undefined)?.silent)) renderer.handle(event);
+  };
   try {
-    for await (const event of jobEvents(options, env, signal)) {
-      if (event.event === 'done') exitCodes.push(ExitCode.ok);
-      if (event.event === 'error') exitCodes.push(event.exitCode);
-      if (!(signal.aborted && (signal.reason as Interruption | undefined)?.silent)) renderer.handle(event);
+    try {
+      for await (const event of jobEvents(options, env, signal)) {
+        if (event.event === 'done') exitCodes.push(ExitCode.ok);
+        if (event.event === 'error') exitCodes.push(event.exitCode);
+        if (event.event === 'done' || event.event === 'error') unfinished.delete(jobKey(event));
+        show(event);
+      }
+    } catch (error) {
+      // a bug below: every job still gets its final event (exit 1), so `--json` never ends without one
+      if (unfinished.size === 0) throw error;
+      const message = `internal error (a bug, please report it): ${error instanceof Error ? error.message : String(error)}`;
+      if (env.vars.PCLOUD_PROGRESS_DEBUG) env.stderr.write(`${(error as Error).stack ?? ''}\n`);
+      finishUnfinished(unfinished, options, env, startedAt, message, show, exitCodes);
     }
+    // no code path may end a run with exit 0 and no final event: a job that ended without one is a bug
+    finishUnfinished(unfinished, options, env, startedAt, 'internal error (a bug, please report it): the watch ended without a result', show, exitCodes);
   } finally {
     renderer.end();
   }
   return combineExitCodes(exitCodes);
+}
+
+function jobKey(job: {kind: JobKind; hash: string}): string {
+  return `${job.kind}\0${job.hash}`;
+}
+
+/** An error event (exit 1) for each job that has not had its final event. */
+function finishUnfinished(unfinished: Set<string>, options: WatchOptions, env: Env, startedAt: number, message: string, show: (event: LoopEvent) => void, exitCodes: number[]): void {
+  const elapsed = Math.round(env.clock.now() - startedAt) / 1000;
+  for (const {kind, hash} of options.jobs) {
+    if (!unfinished.delete(jobKey({kind, hash}))) continue;
+    exitCodes.push(ExitCode.bug);
+    show(eventFactory({kind, hash, host: options.host.label}).error(elapsed, NO_STATUS, {code: null, message, exitCode: ExitCode.bug}));
+  }
 }
 
 /**

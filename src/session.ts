@@ -32,6 +32,9 @@ async function selectRenderer(options: WatchOptions, env: Env): Promise<Renderer
  * stdout ends them silently (exit 0 or 1).
  */
 export async function runSession(options: WatchOptions, env: Env): Promise<number> {
+  if (debugsHttp(env.vars.NODE_DEBUG)) {
+    env.stderr.write('pcloud-progress: warning: NODE_DEBUG makes Node print every request, its token included (Authorization header, form body): unset it for a real run\n');
+  }
   const controller = new AbortController();
   const stop = (reason: Interruption): void => controller.abort(reason);
   env.stdout.on?.('error', (error: NodeJS.ErrnoException) => {
@@ -59,4 +62,14 @@ export async function runSession(options: WatchOptions, env: Env): Promise<numbe
   } finally {
     removeSignals();
   }
+}
+
+/** Node's own debug output (`NODE_DEBUG=http`, `http*`, `net`, `tls`, `*`) prints what a request carries: our token. */
+function debugsHttp(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  return value.split(/[\s,]+/).some((item) => {
+    if (item === '') return false;
+    const pattern = new RegExp(`^${item.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
+    return ['http', 'http2', 'https', 'net', 'tls'].some((module) => pattern.test(module));
+  });
 }

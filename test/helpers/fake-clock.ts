@@ -19,6 +19,11 @@ export class FakeClock implements Clock {
     return this.time;
   }
 
+  /** the wall clock: a fixed day, moved on with the fake time */
+  wall(): number {
+    return Date.UTC(2026, 0, 1) + this.time;
+  }
+
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     this.sleeps.push(ms);
     return new Promise((resolve) => {
