@@ -63,6 +63,8 @@ export function isRemoteUpload(raw: RawAnswer): boolean {
 export function displayUrl(url: string): string {
   try {
     const parsed = new URL(url);
+    // `alice:pw@host/x` parses as scheme `alice:` with the rest an opaque path: read it as text
+    if (parsed.host === '') throw new TypeError('no host');
     parsed.username = '';
     parsed.password = '';
     parsed.search = '';
@@ -71,7 +73,7 @@ export function displayUrl(url: string): string {
   } catch {
     // no URL to parse: cut at the first `?` or `#`, and drop what stands before an `@` in the authority
     const cut = url.replace(/[?#].*$/s, '');
-    const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(cut)?.[0] ?? '';
+    const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(cut)?.[0] ?? ''; // or none: `user:pw@host/x` still drops `user:pw@`
     const rest = cut.slice(scheme.length);
     const slash = rest.indexOf('/');
     const authority = slash === -1 ? rest : rest.slice(0, slash);
