@@ -12,6 +12,7 @@ import {formatDuration} from '../duration.js';
 import {VERSION} from '../version.js';
 import {classifyBody, type Outcome, type Transient} from './outcome.js';
 import {proxyFor, type ProxyEnv} from './proxy.js';
+import {withoutUserinfo} from '../sanitize.js';
 import {TRIMMED_MESSAGE_PREFIX} from './trimmed.js';
 
 /** Answers over this size are not pCloud progress answers: treated as malformed. */
@@ -333,7 +334,9 @@ function maskValue(value: unknown, token: string): unknown {
  * A server that echoes our token (in its error text, or anywhere in its answer) must not get it
  * printed: the client knows the credentials, so it masks them before any other code sees the answer.
  */
-function mask(outcome: Outcome, body: string, credentials: Credentials | undefined): Outcome {
+function mask(answered: Outcome, body: string, credentials: Credentials | undefined): Outcome {
+  // a URL in the server's own words keeps its user:password out of every message
+  const outcome = 'message' in answered && answered.message.includes('://') ? {...answered, message: withoutUserinfo(answered.message)} : answered;
   const token = credentials?.token;
   // the body is checked, not the outcome: an answer that does not hold the token costs one search
   if (token === undefined || token === '' || !(body.includes(token) || body.includes(encodeURIComponent(token)))) return outcome;
