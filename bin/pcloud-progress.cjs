@@ -37,7 +37,16 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   require('node:module').enableCompileCache?.();
   require('node:v8').setFlagsFromString(v8Flags().join(' '));
   const {main, nodeEnv} = loadProgram();
+  let ended = false;
+  // Node exits once nothing is left to wait for: were main() ever left waiting on a promise that
+  // nothing will settle (a bug), the run would end with exit 0 and no result. It says so instead.
+  process.once('beforeExit', () => {
+    if (ended) return;
+    process.stderr.write('pcloud-progress: internal error (a bug, please report it): the run ended without a result\n');
+    process.exitCode = 1;
+  });
   main(args, nodeEnv()).then((code) => {
+    ended = true;
     process.exitCode = code;
     // Everything is closed by now; should a stray handle remain, it must not keep the process alive.
     setTimeout(() => process.exit(code), 1000).unref();

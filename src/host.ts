@@ -22,6 +22,8 @@ const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](
 export function isLoopback(hostname: string): boolean {
   const name = hostname.toLowerCase().replace(/\.$/, '');
   if (name === 'localhost' || name === '::1') return true;
+  // an IPv4 loopback address mapped into IPv6 (`::ffff:127.0.0.1`, which URL writes `::ffff:7f00:1`)
+  if (isIP(name) === 6 && /^::ffff:(127\.|7f[0-9a-f]{2}:)/.test(name)) return true;
   return isIP(name) === 4 && name.startsWith('127.');
 }
 
@@ -55,6 +57,8 @@ export function parseHost(input: string): Host {
     throw bad('plain http:// is only allowed to loopback (127.0.0.0/8, ::1, localhost); use https://');
   }
   const port = url.port === '' ? undefined : Number(url.port);
+  // nothing listens on port 0: a connection there fails at once, every time
+  if (port === 0) throw bad('port 0 is not a port a server listens on');
   const origin = url.origin;
   const label = url.host;
   return {

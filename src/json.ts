@@ -19,15 +19,50 @@ export type JsonValue = string | number | boolean | null | ExactNumber | JsonVal
 
 const parseNumber = (text: string): number | ExactNumber => (isSafeNumber(text) ? Number(text) : new ExactNumber(text));
 
-/** A run of 16 digits (or dots) is the least a number needs to lose digits in JSON.parse. */
-const LONG_NUMBER = /[\d.]{16}/;
+/**
+ * What a number needs to lose digits in JSON.parse: a run of 16 digits (or dots), or an exponent
+ * (`1e400` would become Infinity, then null; `1e-400` 0).
+ */
+const INEXACT_NUMBER = /[\d.]{16}|\d[eE]/;
+
+/** Deeper than any pCloud answer ever nests (3 or 4 levels); every later step recurses, so it is bounded here. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Thrown by parseJson for a text nested deeper than MAX_JSON_DEPTH: a malformed answer. */
+export class JsonTooDeepError extends SyntaxError {}
+
+const OPEN_BRACKET = 0x5b;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACKET = 0x5d;
+const CLOSE_BRACE = 0x7d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** The text's deepest nesting of arrays and objects (brackets inside strings do not count), in one pass. */
+function exceedsDepth(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
+      if (++depth > max) return true;
+    } else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) depth--;
+  }
+  return false;
+}
 
 /**
- * JSON.parse, except that a number a double cannot hold exactly becomes an ExactNumber. The
- * lossless parser is pure JavaScript: it is used only when the text has a long enough run of digits.
+ * JSON.parse, except that a number a double cannot hold exactly becomes an ExactNumber, and a text
+ * nested deeper than MAX_JSON_DEPTH is refused (JsonTooDeepError) before any parser recurses into
+ * it. The lossless parser is pure JavaScript: it is used only when the text may hold such a number.
  */
 export function parseJson(text: string): unknown {
-  if (!LONG_NUMBER.test(text)) return JSON.parse(text);
+  if (exceedsDepth(text, MAX_JSON_DEPTH)) throw new JsonTooDeepError(`nested deeper than ${MAX_JSON_DEPTH} levels`);
+  if (!INEXACT_NUMBER.test(text)) return JSON.parse(text);
   const value = parse(text, null, parseNumber);
   if (typeof value === 'object' && value !== null) LOSSLESS.add(value);
   return value;

@@ -1,7 +1,7 @@
 import {nodeEnv, type Env} from './env.js';
 import {UsageError} from './errors.js';
 import {eventToJson, type WatchEvent} from './events.js';
-import {chooseMode, type JobKind} from './jobs.js';
+import {chooseMode, type Job, type JobKind} from './jobs.js';
 import {ExitCode} from './exit-codes.js';
 import {resolveWatchOptions, type RawOptions} from './options.js';
 import {jobEvents} from './run.js';
@@ -50,11 +50,42 @@ export interface UploadWatchOptions extends WatchOptions {
 export {UsageError};
 export type {WatchEvent, JobKind};
 
+/** What a value is, for a message: `a number`, `null`, `an object` (never the value: it may be a token). */
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  const type = typeof value;
+  return type === 'object' || type === 'undefined' ? (type === 'object' ? 'an object' : 'undefined') : `a ${type}`;
+}
+
 /** A Duration as the CLI's text: seconds as a number, or a string with units. */
-function durationText(name: string, value: Duration | undefined): string | undefined {
-  if (typeof value !== 'number') return value;
+function durationText(name: string, value: unknown): string | undefined {
+  if (value === undefined || typeof value === 'string') return value;
+  if (typeof value !== 'number') throw new UsageError(`bad ${name}: expected seconds (a number) or a string like '250ms', got ${typeName(value)}`);
   if (!Number.isFinite(value) || value < 0) throw new UsageError(`bad ${name}: ${value}`);
   return String(value);
+}
+
+/** An option that is a string when given. */
+function text(name: string, value: unknown): string | undefined {
+  if (value === undefined || typeof value === 'string') return value;
+  throw new UsageError(`bad ${name}: expected a string, got ${typeName(value)}`);
+}
+
+/**
+ * Every option checked for its type before any of it is used: a JavaScript caller can pass
+ * anything (`process.env.HASH` unset, `host: 42`), and each such mistake is a UsageError naming
+ * the option, never a TypeError from deep inside nor a request for `progresshash=undefined`.
+ */
+function checkedOptions(hash: unknown, options: unknown): {hash: string; options: UploadWatchOptions} {
+  if (typeof hash !== 'string') throw new UsageError(`bad progresshash: expected a string, got ${typeName(hash)}`);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new UsageError(`bad options: expected an object, got ${typeName(options)}`);
+  const given = options as Record<string, unknown>;
+  for (const name of ['host', 'region', 'auth', 'accessToken', 'link'] as const) text(name, given[name]);
+  if (given.transfer !== undefined && typeof given.transfer !== 'boolean') throw new UsageError(`bad transfer: expected true or false, got ${typeName(given.transfer)}`);
+  const signal = given.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new UsageError(`bad signal: expected an AbortSignal, got ${typeName(signal)}`);
+  return {hash, options: options as UploadWatchOptions};
 }
 
 /**
@@ -64,10 +95,10 @@ function durationText(name: string, value: Duration | undefined): string | undef
  */
 function rawOptions(options: WatchOptions): RawOptions {
   return {
-    host: options.host,
-    region: options.region,
-    accessToken: options.accessToken,
-    auth: options.auth,
+    host: text('host', options.host),
+    region: text('region', options.region),
+    accessToken: text('accessToken', options.accessToken),
+    auth: text('auth', options.auth),
     interval: durationText('interval', options.interval),
     wait: durationText('wait', options.wait),
     timeout: durationText('timeout', options.timeout),
@@ -83,15 +114,18 @@ function libraryWords(error: unknown): never {
   throw error;
 }
 
-async function* libraryEvents(kind: JobKind, hash: string, options: UploadWatchOptions, env: Env): AsyncGenerator<WatchEvent, void, undefined> {
-  // everything is checked before the first request, as the CLI does
-  let mode: ReturnType<typeof chooseMode>;
+async function* libraryEvents(kind: JobKind, givenHash: unknown, givenOptions: unknown, env: Env): AsyncGenerator<WatchEvent, void, undefined> {
+  // everything is checked before the first request, as the CLI does: at the first next()
+  let job: Job;
+  let options: UploadWatchOptions;
   try {
-    mode = chooseMode(kind, {link: options.link, transfer: options.transfer});
+    const checked = checkedOptions(givenHash, givenOptions);
+    options = checked.options;
+    job = {kind, hash: checked.hash, ...chooseMode(kind, {link: options.link, transfer: options.transfer})};
   } catch (error) {
     libraryWords(error);
   }
-  const resolved = await resolveWatchOptions({jobs: [{kind, hash, ...mode}]}, rawOptions(options), env).catch(libraryWords);
+  const resolved = await resolveWatchOptions({jobs: [job]}, rawOptions(options), env).catch(libraryWords);
   const controller = new AbortController();
   const interruption: Interruption = {exitCode: ExitCode.sigint, message: 'aborted'};
   const abort = (): void => controller.abort(interruption);
@@ -108,9 +142,9 @@ async function* libraryEvents(kind: JobKind, hash: string, options: UploadWatchO
 
 /**
  * Watches an upload by its progresshash: the same events `--json` prints, the last one `done` or
- * `error`. Bad options throw a UsageError before any request; failures come as an `error` event.
- * An upload to an upload link: `{link: code}`; a pCloud Transfer: `{transfer: true}` (both work
- * without credentials).
+ * `error`. Bad options (of any type) throw a UsageError at the first `next()`, before any request;
+ * failures come as an `error` event. An upload to an upload link: `{link: code}`; a pCloud
+ * Transfer: `{transfer: true}` (both work without credentials).
  *
  * ```js
  * for await (const event of watchUpload('backup-42', {host: 'api7.pcloud.com', auth: token})) {

@@ -5,6 +5,7 @@ import {createClient, HostResolveError, type ApiClient} from './api/client.js';
 import type {Outcome} from './api/outcome.js';
 import {eventFactory, NO_STATUS, type ErrorEvent, type JobKind} from './events.js';
 import {hideCode, jobType, pollForm, type Job} from './jobs.js';
+import {jobKey} from './job-key.js';
 import {merge} from './merge.js';
 import type {StoppedTime} from './stopped.js';
 import type {Renderer} from './render/renderer.js';
@@ -33,12 +34,13 @@ export interface RunHooks {
  * Watches every job of `options` at once through one pinned client: the merged events of all jobs,
  * each job's last one `done` or `error`. The CLI and the library both watch through this.
  */
-export async function* jobEvents(options: RunOptions, env: Pick<Env, 'clock' | 'random'>, signal: AbortSignal, hooks: RunHooks = {}): AsyncGenerator<LoopEvent, void, undefined> {
+export async function* jobEvents(options: RunOptions, env: Pick<Env, 'clock' | 'random' | 'vars'>, signal: AbortSignal, hooks: RunHooks = {}): AsyncGenerator<LoopEvent, void, undefined> {
   const {stopped, onPoll} = hooks;
   const startedAt = env.clock.now();
   let client: ApiClient;
   try {
-    client = await createClient({...options, maxConnections: Math.min(options.connections, options.jobs.length)});
+    const maxConnections = Math.min(options.connections, options.jobs.length);
+    client = await createClient({...options, maxConnections, proxyEnv: env.vars, wallClock: () => env.clock.wall()});
   } catch (error) {
     if (!(error instanceof HostResolveError)) throw error;
     // the host did not resolve: every job ends with that error, so `--json` still ends on one
@@ -76,18 +78,44 @@ export async function* jobEvents(options: RunOptions, env: Pick<Env, 'clock' | '
 /** Feeds every event to the renderer; returns the run's exit code: the highest of the jobs'. */
 export async function renderRun(options: ResolvedOptions, env: Env, renderer: Renderer, signal: AbortSignal, {stopped, observer}: {stopped?: StoppedTime; observer?: RunObserver} = {}): Promise<number> {
   const exitCodes: number[] = [];
+  const unfinished = new Set(options.jobs.map(jobKey));
+  const startedAt = env.clock.now();
+  const show = (event: LoopEvent): void => {
+    if (!(signal.aborted && (signal.reason as Interruption | undefined)?.silent)) renderer.handle(event);
+  };
   try {
-    for await (const event of jobEvents(options, env, signal, {stopped, onPoll: observer?.polled})) {
-      if (event.event === 'done') exitCodes.push(ExitCode.ok);
-      if (event.event === 'error') exitCodes.push(event.exitCode);
-      observer?.handle(event);
-      if (!(signal.aborted && (signal.reason as Interruption | undefined)?.silent)) renderer.handle(event);
+    try {
+      for await (const event of jobEvents(options, env, signal, {stopped, onPoll: observer?.polled})) {
+        if (event.event === 'done') exitCodes.push(ExitCode.ok);
+        if (event.event === 'error') exitCodes.push(event.exitCode);
+        if (event.event === 'done' || event.event === 'error') unfinished.delete(jobKey(event));
+        observer?.handle(event);
+        show(event);
+      }
+    } catch (error) {
+      // a bug below: every job still gets its final event (exit 1), so `--json` never ends without one
+      if (unfinished.size === 0) throw error;
+      const message = `internal error (a bug, please report it): ${error instanceof Error ? error.message : String(error)}`;
+      if (env.vars.PCLOUD_PROGRESS_DEBUG) env.stderr.write(`${(error as Error).stack ?? ''}\n`);
+      finishUnfinished(unfinished, options, env, startedAt, message, show, exitCodes);
     }
+    // no code path may end a run with exit 0 and no final event: a job that ended without one is a bug
+    finishUnfinished(unfinished, options, env, startedAt, 'internal error (a bug, please report it): the watch ended without a result', show, exitCodes);
   } finally {
     renderer.end();
     await observer?.end();
   }
   return combineExitCodes(exitCodes);
+}
+
+/** An error event (exit 1) for each job that has not had its final event. */
+function finishUnfinished(unfinished: Set<string>, options: ResolvedOptions, env: Env, startedAt: number, message: string, show: (event: LoopEvent) => void, exitCodes: number[]): void {
+  const elapsed = Math.round(env.clock.now() - startedAt) / 1000;
+  for (const {kind, hash} of options.jobs) {
+    if (!unfinished.delete(jobKey({kind, hash}))) continue;
+    exitCodes.push(ExitCode.bug);
+    show(eventFactory({kind, hash, host: options.host.label}, () => env.clock.wall()).error(elapsed, NO_STATUS, {code: null, message, exitCode: ExitCode.bug}));
+  }
 }
 
 /**

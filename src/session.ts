@@ -1,4 +1,5 @@
 import {envValue, type Env} from './env.js';
+import {say} from './say.js';
 import {ExitCode, SIGNAL_EXITS} from './exit-codes.js';
 import type {ResolvedOptions} from './options.js';
 import {ndjsonRenderer} from './render/ndjson.js';
@@ -53,6 +54,9 @@ function colorLevel(depth: number | undefined): 0 | 1 | 2 | 3 {
  * stdout ends them silently (exit 0 or 1).
  */
 export async function runSession(options: ResolvedOptions, env: Env): Promise<number> {
+  if (debugsHttp(env.vars.NODE_DEBUG)) {
+    say(env.stderr, 'warning: NODE_DEBUG makes Node print every request, its token included (Authorization header, form body): unset it for a real run');
+  }
   const controller = new AbortController();
   const stop = (reason: Interruption): void => controller.abort(reason);
   env.stdout.on?.('error', (error: NodeJS.ErrnoException) => {
@@ -87,4 +91,14 @@ export async function runSession(options: ResolvedOptions, env: Env): Promise<nu
     removeSuspend();
     removeSignals();
   }
+}
+
+/** Node's own debug output (`NODE_DEBUG=http`, `http*`, `net`, `tls`, `*`) prints what a request carries: our token. */
+function debugsHttp(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  return value.split(/[\s,]+/).some((item) => {
+    if (item === '') return false;
+    const pattern = new RegExp(`^${item.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
+    return ['http', 'http2', 'https', 'net', 'tls'].some((module) => pattern.test(module));
+  });
 }

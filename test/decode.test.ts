@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest';
-import {decodeProgress} from '../src/api/decode.js';
+import {decodeProgress, displayUrl, extractDecoder, extractedEntry} from '../src/api/decode.js';
 import {classifyAnswer, classifyBody} from '../src/api/outcome.js';
+import {parseJson} from '../src/json.js';
 
 describe('decodeProgress (upload)', () => {
   it('maps the doc example', () => {
@@ -85,5 +86,84 @@ describe('classifyBody', () => {
     ['{"result":"0"}', /no result code/],
   ])('%j is a transient malformed answer', (body, message) => {
     expect(classifyBody(body)).toMatchObject({type: 'transient', message: expect.stringMatching(message)});
+  });
+});
+
+describe('hostile numbers, shapes and lines (issue 21)', () => {
+  it('a zip that says finished: true is done, even when files != totalfiles', () => {
+    expect(decodeProgress('zip', {result: 0, files: 3, totalfiles: 5, bytes: 1, totalbytes: 9, finished: true})).toMatchObject({done: true, percent: 100});
+  });
+
+  it.each(['0x64', ' 0b110010 ', '1e2', '-5', ' 50', 'Infinity', ''])('the string %j is not a number', (text) => {
+    expect(decodeProgress('upload', {result: 0, uploaded: text, total: 100})).toMatchObject({bytes: null, percent: null});
+  });
+
+  it('decimal digit strings are numbers', () => {
+    expect(decodeProgress('upload', {result: 0, uploaded: '50', total: '100.0'})).toMatchObject({bytes: 50, totalBytes: 100, percent: 50});
+  });
+
+  it('remote sizes whose sum overflows are unknown, never Infinity or NaN', () => {
+    const file = {url: 'https://a.example/x', status: 'downloading', size: 1.7e308, downloaded: 1.7e308};
+    const progress = decodeProgress('upload', {result: 0, urlcount: 2, urlready: 1, files: [file, file]});
+    expect(progress).toMatchObject({bytes: null, totalBytes: null, percent: 50});
+  });
+
+  it('1e400 and 1e-400 keep their digits (the lossless path), and stay out of the numbers', () => {
+    const raw = parseJson('{"result":0,"uploaded":1e400,"total":1e-400,"x":2.5e3}') as Record<string, unknown>;
+    expect(String(raw.uploaded)).toBe('1e400');
+    expect(String(raw.total)).toBe('1e-400');
+    expect(raw.x).toBe(2500);
+    expect(decodeProgress('upload', raw)).toMatchObject({bytes: null, percent: null}); // 1e-400 is read as 0
+  });
+
+  it('JSON nested deeper than 64 levels is refused before any parser recurses; 64 pass', () => {
+    expect(() => parseJson(`{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`)).toThrow(/nested deeper than 64 levels/);
+    expect(classifyBody(`{"result":0,"a":${'['.repeat(63)}${']'.repeat(63)}}`)).toMatchObject({type: 'answer'});
+    expect(classifyBody(`{"result":0,"a":"${'['.repeat(500)}"}`)).toMatchObject({type: 'answer'}); // brackets in a string do not count
+    expect(classifyBody(`{"result":0,"a":${'['.repeat(64)}${']'.repeat(64)}}`)).toMatchObject({type: 'transient', message: 'malformed answer: JSON nested deeper than 64 levels'});
+  });
+
+  it.each([
+    ['http://alice:S3cretPw@files.example:99999/a.bin', 'http://files.example:99999/a.bin'],
+    ['ftp://bob:pw@@host:0x/x?sig=1', 'ftp://host:0x/x'],
+    ['alice:S3cretPw@files.example:99999/a.bin?x#y', 'files.example:99999/a.bin'],
+    ['not a url?sig=1', 'not a url'],
+    ['http://files.example:99999/a@b.bin', 'http://files.example:99999/a@b.bin'],
+  ])('a URL that does not parse, %j, is shown without user:password or query', (url, shown) => {
+    expect(displayUrl(url)).toBe(shown);
+  });
+
+  it.each([
+    ['  Titov/_ART5055.jpg  (1681557 B)... OK.', {size: 1681557}],
+    ['  Titov/a.jpg... OK.', {size: null}],
+    ['\tdir/b.txt (12 B)...OK.  ', {size: 12}],
+    ['  (5 B)... OK.', {size: null}],
+    ['Titov.zip: Zip', undefined],
+    ['  a.jpg... FAILED.', undefined],
+    ['   ... OK.', undefined],
+  ])('an extraction line %j', (line, entry) => {
+    expect(extractedEntry(line)).toEqual(entry);
+  });
+
+  it('an extraction line of 1 MB of spaces is read in one pass (the old pattern backtracked over every split)', () => {
+    for (const line of [`  a${' '.repeat(1_000_000)}b`, `  a${' ('.repeat(300_000)}1 B)... OK.`, `  ${'\t(1'.repeat(300_000)}`]) expect(() => extractedEntry(line)).not.toThrow();
+    expect(extractedEntry(`  a${' '.repeat(1_000_000)}(7 B)... OK.`)).toEqual({size: 7});
+  });
+
+  it('an extraction answer without `lines` that repeats every line: each line counted and shown once', () => {
+    const decoder = extractDecoder();
+    const first = decoder.decode({result: 0, output: ['x.zip: Zip', '  a (1 B)... OK.']});
+    const second = decoder.decode({result: 0, output: ['x.zip: Zip', '  a (1 B)... OK.', '  b (2 B)... OK.']});
+    const third = decoder.decode({result: 0, output: ['x.zip: Zip', '  a (1 B)... OK.', '  b (2 B)... OK.'], finished: true});
+    expect([first.newLines, second.newLines, third.newLines]).toEqual([['x.zip: Zip', '  a (1 B)... OK.'], ['  b (2 B)... OK.'], []]);
+    expect(third).toMatchObject({files: 2, bytes: 3, done: true});
+    expect(decoder.pollParams()).toEqual({lines: '3'});
+  });
+
+  it('an extraction answer without `lines` that holds only the new lines (as asked): each shown once', () => {
+    const decoder = extractDecoder();
+    decoder.decode({result: 0, output: ['x.zip: Zip', '  a (1 B)... OK.']});
+    const next = decoder.decode({result: 0, output: ['  b (2 B)... OK.']});
+    expect(next).toMatchObject({newLines: ['  b (2 B)... OK.'], files: 2, bytes: 3});
   });
 });

@@ -68,6 +68,37 @@ describe('watchUpload / watchZip', () => {
     expect(emulator.requests).toHaveLength(0);
   });
 
+  it.each([
+    ['an undefined hash (process.env.HASH unset)', undefined, {}, /bad progresshash: expected a string, got undefined/],
+    ['a null hash', null, {}, /bad progresshash: expected a string, got null/],
+    ['a number for a hash', 42, {}, /bad progresshash: expected a string, got a number/],
+    ['an empty hash', '', {}, /bad progresshash/],
+    ['host: 42', 'h1', {host: 42}, /bad host: expected a string, got a number/],
+    ['auth: 42', 'h1', {auth: 42}, /bad auth: expected a string, got a number/],
+    ['accessToken: {}', 'h1', {accessToken: {}}, /bad accessToken: expected a string, got an object/],
+    ['region: 1', 'h1', {region: 1}, /bad region: expected a string, got a number/],
+    ['signal: {}', 'h1', {signal: {}}, /bad signal: expected an AbortSignal, got an object/],
+    ['interval: true', 'h1', {interval: true}, /bad interval: expected seconds \(a number\) or a string like '250ms', got a boolean/],
+    ['timeout: 10n', 'h1', {timeout: 10n}, /bad timeout: .* got a bigint/],
+    ['wait: null', 'h1', {wait: null}, /bad wait: .* got null/],
+  ])('%s: a UsageError at the first next(), before any request', async (_, hash, options, message) => {
+    const events = (watchUpload as (hash: unknown, options: unknown) => AsyncIterable<WatchEvent>)(hash, {host: emulator.url, auth: AUTH, ...options});
+    const error = await events[Symbol.asyncIterator]().next().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain(AUTH);
+    expect(emulator.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ['options: null', null],
+    ['options: a string', 'api7.pcloud.com'],
+  ])('%s: a UsageError', async (_, options) => {
+    const events = (): AsyncIterable<WatchEvent> => (watchUpload as (hash: unknown, options: unknown) => AsyncIterable<WatchEvent>)('h1', options);
+    await expect(all(events())).rejects.toThrow(/bad options: expected an object/);
+    await expect(all(events())).rejects.toBeInstanceOf(UsageError);
+  });
+
   it('rejects a bad progresshash', async () => {
     await expect(all(watchUpload('a b', {auth: AUTH}))).rejects.toThrow(/bad progresshash/);
   });

@@ -1,12 +1,11 @@
 import {execFileSync} from 'node:child_process';
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
-import {createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket} from 'node:net';
+import {connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {RequestError} from 'got';
-import {createProxy, type ProxyServer} from 'proxy';
 import {afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {createClient, networkOutcome, retryAfterMs} from '../src/api/client.js';
 import {TRIMMED_MESSAGE_PREFIX} from '../src/api/trimmed.js';
@@ -69,70 +68,122 @@ async function runOnFakeClock(args: string[], vars: Record<string, string> = {})
 describe('through a proxy (HTTPS_PROXY / HTTP_PROXY, minus NO_PROXY)', () => {
   const PROXY_USER = 'proxy-user';
   const PROXY_PASSWORD = 's3cret-proxy-pw';
+  /** A made-up API host name that the test proxy alone resolves (to 127.0.0.1): a host that is not loopback. */
+  const API_NAME = 'api.proxied.test';
 
-  /** A real CONNECT proxy on loopback; `connects` lists the host:port of every tunnel it was asked for. */
-  async function startProxy(credentials?: {user: string; password: string}): Promise<ProxyServer & {port: number; connects: string[]; plain: string[]}> {
-    const proxy = await listen(createProxy(createServer()));
-    const connects: string[] = [];
-    const plain: string[] = [];
-    proxy.on('connect', (req: IncomingMessage) => connects.push(req.url ?? ''));
-    proxy.on('request', (req: IncomingMessage) => plain.push(req.url ?? ''));
-    if (credentials) {
-      const expected = `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`;
-      proxy.authenticate = (req) => req.headers['proxy-authorization'] === expected;
-    }
-    return Object.assign(proxy, {connects, plain});
-  }
-
-  it('an http:// API host goes through HTTP_PROXY (a CONNECT tunnel, kept alive); events keep the API host', async () => {
-    const emulator = await emulatorWith();
-    emulator.script('uploadprogress', 'h1', [up(10), up(50), finished]);
-    const proxy = await startProxy();
-    const result = await runCli(['upload', 'h1', '--host', emulator.url, '--interval', '5ms', '--json'], {env: {HTTP_PROXY: `http://127.0.0.1:${proxy.port}`}});
-    expect(result.code).toBe(0);
-    expect(proxy.connects).toEqual([emulator.host]); // one tunnel for the three polls
-    expect(proxy.plain).toEqual([]);
-    expect(events(result.stdout).every((event) => event.host === emulator.host)).toBe(true);
-    // the emulator saw the requests come from the proxy, over that one tunnel
-    expect(emulator.requests).toHaveLength(3);
-    expect(emulator.connections).toBe(1);
+  const dir = mkdtempSync(join(tmpdir(), 'pp-net-tls-'));
+  const file = (name: string): string => join(dir, name);
+  let tls: {key: string; cert: string};
+  beforeAll(() => {
+    const openssl = (...args: string[]): void => void execFileSync('openssl', args, {stdio: 'ignore'});
+    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '2', '-subj', '/CN=pcloud-progress test CA');
+    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', `/CN=${API_NAME}`);
+    writeFileSync(file('san.ext'), `subjectAltName=DNS:${API_NAME},IP:127.0.0.1\n`);
+    openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('server.pem'), '-days', '2', '-extfile', file('san.ext'));
+    tls = {key: readFileSync(file('server.key'), 'utf8'), cert: readFileSync(file('server.pem'), 'utf8')};
   });
 
-  it('reads the lower-case name too (http_proxy)', async () => {
-    const emulator = await emulatorWith();
-    emulator.script('uploadprogress', 'h1', [finished]);
+  /**
+   * A CONNECT proxy on loopback that resolves *.test names to 127.0.0.1 (as a proxy resolves names
+   * its clients cannot). `connects` lists the host:port of every tunnel it was asked for, `plain`
+   * every plain request, `auth` every Proxy-Authorization it saw.
+   */
+  async function startProxy(credentials?: {user: string; password: string}) {
+    const connects: string[] = [];
+    const plain: string[] = [];
+    const expected = credentials && `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`;
+    const server = createServer((req, res) => {
+      plain.push(req.url ?? '');
+      res.writeHead(502).end();
+    });
+    server.on('connect', (req: IncomingMessage, client: Socket) => {
+      connects.push(req.url ?? '');
+      client.on('error', () => {});
+      if (expected !== undefined && req.headers['proxy-authorization'] !== expected) return void client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\n\r\n');
+      const [, name = '', port = '0'] = /^(.*):(\d+)$/.exec(req.url ?? '') ?? [];
+      const target = connect(Number(port), name.endsWith('.test') ? '127.0.0.1' : name);
+      target.on('connect', () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        target.pipe(client).pipe(target);
+      });
+      target.on('error', () => client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n'));
+      client.on('close', () => target.destroy());
+    });
+    return Object.assign(await listen(server), {connects, plain});
+  }
+
+  async function tlsEmulator(answers: ScriptedAnswer[]): Promise<Emulator & {apiHost: string}> {
+    const emulator = await emulatorWith({tls});
+    emulator.script('uploadprogress', 'h1', answers);
+    return Object.assign(emulator, {apiHost: `${API_NAME}:${emulator.port}`});
+  }
+
+  it('an https:// API host goes through HTTPS_PROXY (a CONNECT tunnel, kept alive), and the certificate is still checked', async () => {
+    const emulator = await tlsEmulator([up(10), up(50), finished]);
     const proxy = await startProxy();
-    const result = await runCli(['upload', 'h1', '--host', emulator.url, '--json'], {env: {http_proxy: `http://127.0.0.1:${proxy.port}`}});
+    const env = {HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`, NODE_EXTRA_CA_CERTS: file('ca.pem')};
+    const result = await runCli(['upload', 'h1', '--host', emulator.apiHost, '--interval', '500ms', '--json'], {env}); // the least against a host not on loopback
     expect(result.code).toBe(0);
-    expect(proxy.connects).toEqual([emulator.host]);
+    expect(proxy.connects).toEqual([emulator.apiHost]); // one tunnel for the three polls
+    expect(proxy.plain).toEqual([]);
+    expect(events(result.stdout).every((event) => event.host === emulator.apiHost)).toBe(true);
+    expect(emulator.requests).toHaveLength(3);
+    expect(emulator.connections).toBe(1);
+    const untrusted = await runCli(['upload', 'h1', '--host', emulator.apiHost, '--json'], {env: {HTTPS_PROXY: env.HTTPS_PROXY}});
+    expect(untrusted.code).toBe(6);
+    expect(events(untrusted.stdout).at(-1)?.message).toMatch(/TLS certificate is not trusted/);
+  });
+
+  it.each([
+    ['https_proxy (lower case)', (port: number) => ({https_proxy: `http://127.0.0.1:${port}`})],
+    ['ALL_PROXY', (port: number) => ({ALL_PROXY: `http://127.0.0.1:${port}`})],
+    ['a proxy written without a scheme (http://, as curl takes it)', (port: number) => ({HTTPS_PROXY: `127.0.0.1:${port}`})],
+  ])('reads %s', async (_, vars) => {
+    const emulator = await tlsEmulator([finished]);
+    const proxy = await startProxy();
+    const result = await runCli(['upload', 'h1', '--host', emulator.apiHost], {env: {...vars(proxy.port), NODE_EXTRA_CA_CERTS: file('ca.pem')}});
+    expect(result.code).toBe(0);
+    expect(proxy.connects).toEqual([emulator.apiHost]);
   });
 
   it('NO_PROXY bypasses it: the proxy sees nothing', async () => {
-    const emulator = await emulatorWith();
-    emulator.script('uploadprogress', 'h1', [finished]);
+    const emulator = await tlsEmulator([finished]);
     const proxy = await startProxy();
-    const result = await runCli(['upload', 'h1', '--host', emulator.url, '--json'], {env: {HTTP_PROXY: `http://127.0.0.1:${proxy.port}`, NO_PROXY: 'example.com,127.0.0.1'}});
-    expect(result.code).toBe(0);
+    const host = `localhost.proxied.test:${emulator.port}`; // a name that only this run's resolver knows
+    const resolved = await runMain(['upload', 'h1', '--host', host, '--json'], {
+      vars: {PCLOUD_AUTH: AUTH, HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`, NO_PROXY: 'example.com,.proxied.test'},
+    });
+    // not proxied, so the name is resolved here: and it does not resolve (no request went through the proxy)
+    expect(resolved.code).toBe(6);
+    expect(resolved.stderr).toMatch(/cannot resolve localhost\.proxied\.test/);
     expect(proxy.connects).toEqual([]);
-    expect(emulator.requests).toHaveLength(1);
   });
 
-  it('HTTPS_PROXY does not apply to a plain http:// host (curl picks the variable by scheme)', async () => {
-    const emulator = await emulatorWith();
-    emulator.script('uploadprogress', 'h1', [finished]);
+  it('a loopback host never goes through a proxy, whatever the variables say', async () => {
+    const plain = await emulatorWith();
+    plain.script('uploadprogress', 'h1', [finished]);
+    const secure = await tlsEmulator([finished]);
     const proxy = await startProxy();
-    const result = await runCli(['upload', 'h1', '--host', emulator.url], {env: {HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`}});
-    expect(result.code).toBe(0);
+    const all = {HTTP_PROXY: `http://127.0.0.1:${proxy.port}`, http_proxy: `http://127.0.0.1:${proxy.port}`, HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`, ALL_PROXY: `http://127.0.0.1:${proxy.port}`};
+    for (const host of [plain.url, `http://localhost:${plain.port}`]) {
+      const result = await runCli(['upload', 'h1', '--host', host, '--json'], {env: all});
+      expect(result.code).toBe(0);
+    }
+    const tlsResult = await runCli(['upload', 'h1', '--host', `https://127.0.0.1:${secure.port}`, '--json'], {env: {...all, NODE_EXTRA_CA_CERTS: file('ca.pem')}});
+    expect(tlsResult.code).toBe(0);
     expect(proxy.connects).toEqual([]);
+    expect(proxy.plain).toEqual([]);
+    expect(plain.requests).toHaveLength(2);
+    expect(secure.requests).toHaveLength(1);
   });
 
   it('sends the user and password of the proxy URL to the proxy, and never prints them', async () => {
-    const emulator = await emulatorWith();
-    emulator.script('uploadprogress', 'h1', [finished]);
+    const emulator = await tlsEmulator([finished]);
     const proxy = await startProxy({user: PROXY_USER, password: PROXY_PASSWORD});
-    const good = await runCli(['upload', 'h1', '--host', emulator.url], {env: {HTTP_PROXY: `http://${PROXY_USER}:${PROXY_PASSWORD}@127.0.0.1:${proxy.port}`}});
+    const ca = {NODE_EXTRA_CA_CERTS: file('ca.pem')};
+    const good = await runCli(['upload', 'h1', '--host', emulator.apiHost], {env: {...ca, HTTPS_PROXY: `http://${PROXY_USER}:${PROXY_PASSWORD}@127.0.0.1:${proxy.port}`}});
     expect(good.code).toBe(0);
-    const bad = await runCli(['upload', 'h1', '--host', emulator.url, '--json'], {env: {HTTP_PROXY: `http://${PROXY_USER}:wrong-${PROXY_PASSWORD}@127.0.0.1:${proxy.port}`}});
+    const bad = await runCli(['upload', 'h1', '--host', emulator.apiHost, '--json'], {env: {...ca, HTTPS_PROXY: `http://${PROXY_USER}:wrong-${PROXY_PASSWORD}@127.0.0.1:${proxy.port}`}});
     expect(bad.code).toBe(6); // at once: a proxy that wants other credentials will not change its mind
     expect(events(bad.stdout).at(-1)?.message).toMatch(/the proxy asks for a user and password \(HTTP 407\)/);
     for (const output of [good.stdout, good.stderr, bad.stdout, bad.stderr]) {
@@ -141,55 +192,22 @@ describe('through a proxy (HTTPS_PROXY / HTTP_PROXY, minus NO_PROXY)', () => {
     }
   });
 
-  it('a proxy that refuses connections fails fast, naming its host:port but never its URL', async () => {
+  it('a proxy that refuses connections fails fast, naming its host:port but never its URL (in process: read from Env.vars, not process.env)', async () => {
     const port = await closedPort();
-    // in-process: the client's retries wait out the first-contact window on a fake clock
-    const result = await runOnFakeClock(['upload', 'h1', '--host', 'http://127.0.0.1:9'], {HTTP_PROXY: `http://${PROXY_USER}:${PROXY_PASSWORD}@127.0.0.1:${port}`});
+    expect(process.env.HTTPS_PROXY).toBeUndefined();
+    const result = await runOnFakeClock(['upload', 'h1', '--host', `${API_NAME}:9`], {HTTPS_PROXY: `http://${PROXY_USER}:${PROXY_PASSWORD}@127.0.0.1:${port}`});
     expect(result.code).toBe(6);
-    expect(result.stderr).toMatch(new RegExp(`gave up after \\d+ tries in [\\d.]+s: the proxy refused the connection; nothing listens on 127\\.0\\.0\\.1:${port}: check HTTP_PROXY`));
+    expect(result.stderr).toMatch(new RegExp(`gave up after \\d+ tries in [\\d.]+s: the proxy refused the connection; nothing listens on 127\\.0\\.0\\.1:${port}: check HTTPS_PROXY`));
     expect(result.stderr).not.toContain(PROXY_PASSWORD);
     expect(result.stderr).not.toContain(PROXY_USER);
+    expect(process.env.HTTPS_PROXY).toBeUndefined(); // the helper no longer sets process.env for the client
   });
 
   it('an unsupported proxy scheme is a usage error that does not quote the URL', async () => {
-    const result = await runCli(['upload', 'h1', '--host', 'http://127.0.0.1:9'], {env: {HTTP_PROXY: `socks5://${PROXY_USER}:${PROXY_PASSWORD}@127.0.0.1:1080`}});
+    const result = await runCli(['upload', 'h1', '--host', `${API_NAME}:9`], {env: {HTTPS_PROXY: `socks5://${PROXY_USER}:${PROXY_PASSWORD}@127.0.0.1:1080`}});
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/socks5:\/\/ proxy: only http:\/\/ and https:\/\/ proxies are supported/);
     expect(result.stderr).not.toContain(PROXY_PASSWORD);
-  });
-
-  describe('to an https:// API host (HTTPS_PROXY)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pp-net-tls-'));
-    const file = (name: string): string => join(dir, name);
-    beforeAll(() => {
-      const openssl = (...args: string[]): void => void execFileSync('openssl', args, {stdio: 'ignore'});
-      openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '2', '-subj', '/CN=pcloud-progress test CA');
-      openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=127.0.0.1');
-      writeFileSync(file('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-      openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('server.pem'), '-days', '2', '-extfile', file('san.ext'));
-    });
-
-    it('tunnels TLS through the proxy, and still checks the server certificate', async () => {
-      const emulator = await emulatorWith({tls: {key: readFileSync(file('server.key'), 'utf8'), cert: readFileSync(file('server.pem'), 'utf8')}});
-      emulator.script('uploadprogress', 'h1', [up(1), finished]);
-      const proxy = await startProxy();
-      const env = {HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`, NODE_EXTRA_CA_CERTS: file('ca.pem')};
-      const result = await runCli(['upload', 'h1', '--host', emulator.host, '--interval', '5ms', '--json'], {env});
-      expect(result.code).toBe(0);
-      expect(proxy.connects).toEqual([emulator.host]);
-      const untrusted = await runCli(['upload', 'h1', '--host', emulator.host, '--json'], {env: {HTTPS_PROXY: env.HTTPS_PROXY}});
-      expect(untrusted.code).toBe(6);
-      expect(events(untrusted.stdout).at(-1)?.message).toMatch(/TLS certificate is not trusted/);
-    });
-
-    it('takes a proxy written without a scheme as http://, as curl does', async () => {
-      const emulator = await emulatorWith({tls: {key: readFileSync(file('server.key'), 'utf8'), cert: readFileSync(file('server.pem'), 'utf8')}});
-      emulator.script('uploadprogress', 'h1', [finished]);
-      const proxy = await startProxy();
-      const result = await runCli(['upload', 'h1', '--host', emulator.host], {env: {HTTPS_PROXY: `127.0.0.1:${proxy.port}`, NODE_EXTRA_CA_CERTS: file('ca.pem')}});
-      expect(result.code).toBe(0);
-      expect(proxy.connects).toEqual([emulator.host]);
-    });
   });
 });
 

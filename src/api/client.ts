@@ -1,16 +1,18 @@
 import {lookup as dnsLookup, type LookupAddress} from 'node:dns';
-import {Agent as HttpAgent, type IncomingHttpHeaders} from 'node:http';
+import {Agent as HttpAgent, type ClientRequest, type IncomingHttpHeaders} from 'node:http';
 import {Agent as HttpsAgent} from 'node:https';
 import {isIP} from 'node:net';
+import type {Duplex} from 'node:stream';
 import got, {type Got, RequestError} from 'got';
 import {HttpProxyAgent, HttpsProxyAgent} from 'hpagent';
-import {getProxyForUrl} from 'proxy-from-env';
 import {ExitCode} from '../exit-codes.js';
 import {isLoopback, type Host} from '../host.js';
 import type {Credentials} from './credentials.js';
 import {formatDuration} from '../duration.js';
 import {VERSION} from '../version.js';
 import {classifyBody, type Outcome, type Transient} from './outcome.js';
+import {proxyFor, type ProxyEnv} from './proxy.js';
+import {withoutUserinfo} from '../sanitize.js';
 import {TRIMMED_MESSAGE_PREFIX} from './trimmed.js';
 
 /** Answers over this size are not pCloud progress answers: treated as malformed. */
@@ -32,9 +34,13 @@ export interface ClientOptions {
   resolve?: (hostname: string) => Promise<ResolvedAddress[]>;
   /**
    * The proxy to reach `host` through: a URL, which may hold a user and password. `null`: none.
-   * Absent: the environment's, as `proxyFor(host)` reads it.
+   * Absent: the one `proxyEnv` names (see proxyFor).
    */
   proxy?: string | null;
+  /** the environment's variables the proxy is read from (Env.vars); absent: none set */
+  proxyEnv?: ProxyEnv;
+  /** the wall clock (ms since the epoch) an HTTP-date Retry-After is counted from when the answer has no Date */
+  wallClock?: () => number;
 }
 
 /** A pCloud client fixed to one host, and to the addresses it resolved to. No other code sees a URL. */
@@ -88,21 +94,6 @@ export class HostResolveError extends Error {
   }
 }
 
-/**
- * The proxy for `host` from the environment, as curl reads it: HTTPS_PROXY or HTTP_PROXY by the
- * host's scheme (then ALL_PROXY), lower case first, unless NO_PROXY names the host; null: none.
- */
-export function proxyFor(host: Host): string | null {
-  const proxy = getProxyForUrl(host.origin);
-  if (proxy === '') return null;
-  // proxy-from-env gives a value without a scheme the target's scheme (https://proxy:3128 for an
-  // https target): curl takes such a proxy as plain http://, and so do proxies in practice
-  const scheme = host.protocol.slice(0, -1);
-  const names = [`${scheme}_proxy`, `${scheme.toUpperCase()}_PROXY`, 'all_proxy', 'ALL_PROXY'];
-  const raw = names.map((name) => process.env[name]).find((value) => value !== undefined && value !== '');
-  return raw !== undefined && !raw.includes('://') ? `http://${raw}` : proxy;
-}
-
 /** Which variable a user sets for this host's proxy: named in hints, never its value. */
 function proxyVariable(host: Host): string {
   return host.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY';
@@ -141,7 +132,6 @@ const NETWORK_MESSAGES: Record<string, string> = {
   EHOSTUNREACH: 'the host is unreachable',
   ENETUNREACH: 'the network is unreachable',
   ERR_STREAM_PREMATURE_CLOSE: 'the answer broke off',
-  ERR_CANCELED: `malformed answer: larger than ${MAX_BODY_BYTES / 1024} KiB`,
 };
 
 /** hpagent's error when the proxy does not answer a CONNECT with 200. */
@@ -206,9 +196,31 @@ function protocolOutcome(code: string, connection: Connection, reset: boolean): 
 /** OpenSSL's words for a first record that is not TLS at all (a plain-HTTP answer), not for a failed handshake. */
 const NOT_TLS = /wrong version number|packet length too long|unknown protocol/i;
 
+/** TLS record types (change_cipher_spec, alert, handshake, application_data): the first byte a TLS server sends. */
+const TLS_RECORD_TYPES = new Set([0x14, 0x15, 0x16, 0x17]);
+
+/** The bytes Node's HTTP parser failed on (`rawPacket`) begin like TLS: the server speaks TLS, not broken HTTP. */
+function looksLikeTls(error: unknown): boolean {
+  const cause = error instanceof Error ? (error.cause as {rawPacket?: unknown; bytesParsed?: unknown} | undefined) : undefined;
+  const packet = cause?.rawPacket;
+  return Buffer.isBuffer(packet) && packet.length > 0 && TLS_RECORD_TYPES.has(packet[0] as number) && (cause?.bytesParsed ?? 0) === 0;
+}
+
 function isProtocolMismatch(code: string | undefined, error: unknown, host: Host): boolean {
   if (host.protocol === 'https:') return code === 'ERR_SSL_WRONG_VERSION_NUMBER' || (code === 'EPROTO' && error instanceof Error && NOT_TLS.test(error.message));
-  return code !== undefined && code.startsWith('HPE_');
+  return code !== undefined && code.startsWith('HPE_') && looksLikeTls(error);
+}
+
+/**
+ * A fault of our own inside the request path (a TypeError in a hook, a stub of got's reached): got
+ * wraps whatever is thrown there in a RequestError, so the cause tells it from a network fault.
+ */
+function internalFault(error: unknown): string | undefined {
+  if (!(error instanceof RequestError)) return error instanceof Error ? error.message : String(error);
+  if (error.message.startsWith(TRIMMED_MESSAGE_PREFIX)) return error.message;
+  const cause: unknown = error.cause;
+  const programming = cause instanceof TypeError || cause instanceof RangeError || cause instanceof ReferenceError || cause instanceof SyntaxError;
+  return programming && errorCode(cause) === undefined ? cause.message : undefined;
 }
 
 /**
@@ -218,8 +230,9 @@ function isProtocolMismatch(code: string | undefined, error: unknown, host: Host
 export function networkOutcome(error: unknown, connection: Connection): Outcome {
   const code = errorCode(error);
   const message = error instanceof Error ? error.message : '';
-  // a part of got left out of the build was reached: a bug in this program, not the network's
-  if (message.startsWith(TRIMMED_MESSAGE_PREFIX)) return {type: 'fatal', exitCode: ExitCode.bug, code: null, message: `internal error: ${message}`};
+  // only got's errors are the network's; anything else thrown on the way is a bug in this program
+  const fault = internalFault(error);
+  if (fault !== undefined) return {type: 'fatal', exitCode: ExitCode.bug, code: null, message: `internal error: ${fault}`};
   const connectStatus = connection.proxy === undefined ? undefined : PROXY_CONNECT_FAILED.exec(message)?.[1];
   if (connectStatus !== undefined) return proxyConnectOutcome(Number(connectStatus), connection);
   if (code === 'ETIMEDOUT') return {type: 'transient', code: null, message: `no answer within ${formatDuration(connection.requestTimeoutMs)}`, connection: 'failed'};
@@ -228,6 +241,9 @@ export function networkOutcome(error: unknown, connection: Connection): Outcome 
   }
   if (code === 'ECONNREFUSED') return refusedOutcome(connection);
   if (isProtocolMismatch(code, error, connection.host)) return protocolOutcome(code ?? 'EPROTO', connection, false);
+  // HTTP that does not parse (a huge header, two Content-Lengths, a 204 with a body, HTTP/0.9): a
+  // broken server, retried under the normal rules; it did answer, however badly
+  if (code?.startsWith('HPE_')) return {type: 'transient', code: null, message: `malformed answer: not valid HTTP (${code})`};
   if (code && (/CERT|TLS|SSL/.test(code) || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE')) {
     return {type: 'fatal', exitCode: ExitCode.failure, code: null, message: `the server's TLS certificate is not trusted (${code})`, hint: 'a private CA can be added with NODE_EXTRA_CA_CERTS'};
   }
@@ -241,7 +257,7 @@ export function networkOutcome(error: unknown, connection: Connection): Outcome 
 }
 
 /** `Retry-After`: seconds, or an HTTP date (against the answer's own Date, so clock skew does not count). */
-export function retryAfterMs(headers: IncomingHttpHeaders, now = Date.now()): number | undefined {
+export function retryAfterMs(headers: IncomingHttpHeaders, now?: number): number | undefined {
   const value = headers['retry-after']?.trim();
   if (value === undefined || value === '') return undefined;
   if (/^\d+$/.test(value)) return Number(value) * 1000;
@@ -249,7 +265,8 @@ export function retryAfterMs(headers: IncomingHttpHeaders, now = Date.now()): nu
   const at = /^[a-z]{3}/i.test(value) ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(at)) return undefined;
   const date = headers.date === undefined ? Number.NaN : Date.parse(headers.date);
-  return Math.max(0, at - (Number.isNaN(date) ? now : date));
+  const from = Number.isNaN(date) ? now : date;
+  return from === undefined ? undefined : Math.max(0, at - from);
 }
 
 function httpOutcome(status: number, body: string): Outcome | undefined {
@@ -266,12 +283,71 @@ function httpOutcome(status: number, body: string): Outcome | undefined {
   return {type: 'transient', code: null, message: `malformed answer: HTTP ${status}`};
 }
 
+/** What got hands back: the body is a Buffer, not text, when the answer is compressed (decompress is off). */
+interface Answer {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  body: unknown;
+}
+
+/**
+ * The body as text, or why it is not: we ask for no encoding (no Accept-Encoding), so an encoded
+ * answer is not one a pCloud server gives, and is malformed like any other (retried).
+ */
+function answerText({headers, body}: Answer): string | Transient {
+  const encoding = headers['content-encoding']?.trim().toLowerCase();
+  if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
+    return {type: 'transient', code: null, message: `malformed answer: encoded (Content-Encoding ${JSON.stringify(encoding.slice(0, 20))}) though no encoding was asked for`};
+  }
+  if (typeof body !== 'string') return {type: 'transient', code: null, message: 'malformed answer: not text'};
+  return body;
+}
+
 /** An HTTP answer -> Outcome; a transient one carries the server's Retry-After, if it sent one. */
-function answerOutcome(status: number, headers: IncomingHttpHeaders, body: string): Outcome {
-  const outcome = httpOutcome(status, body) ?? classifyBody(body);
+function answerOutcome(answer: Answer, now: number | undefined, credentials: Credentials | undefined): Outcome {
+  const text = answerText(answer);
+  if (typeof text !== 'string') return text;
+  const outcome = mask(httpOutcome(answer.statusCode, text) ?? classifyBody(text), text, credentials);
   if (outcome.type !== 'transient') return outcome;
-  const wait = retryAfterMs(headers);
+  const wait = retryAfterMs(answer.headers, now);
   return wait === undefined ? outcome : {...outcome, retryAfterMs: wait};
+}
+
+const MASK = '****';
+
+/** Every copy of `token` in `text` (and its form-encoded spelling) as ****. */
+function maskText(text: string, token: string): string {
+  let masked = text.split(token).join(MASK);
+  const encoded = encodeURIComponent(token);
+  if (encoded !== token) masked = masked.split(encoded).join(MASK);
+  return masked;
+}
+
+/** Every string in a parsed answer with the token masked (only answers that hold it: the rest stay verbatim). */
+function maskValue(value: unknown, token: string): unknown {
+  if (typeof value === 'string') return maskText(value, token);
+  if (Array.isArray(value)) return value.map((item) => maskValue(item, token));
+  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [maskText(key, token), maskValue(item, token)]));
+  }
+  return value;
+}
+
+/**
+ * A server that echoes our token (in its error text, or anywhere in its answer) must not get it
+ * printed: the client knows the credentials, so it masks them before any other code sees the answer.
+ */
+function mask(answered: Outcome, body: string, credentials: Credentials | undefined): Outcome {
+  // a URL in the server's own words keeps its user:password out of every message
+  const outcome = 'message' in answered && answered.message.includes('://') ? {...answered, message: withoutUserinfo(answered.message)} : answered;
+  const token = credentials?.token;
+  // the body is checked, not the outcome: an answer that does not hold the token costs one search
+  if (token === undefined || token === '' || !(body.includes(token) || body.includes(encodeURIComponent(token)))) return outcome;
+  const masked = {...outcome} as {message?: string; hint?: string; raw?: unknown};
+  if (masked.message !== undefined) masked.message = maskText(masked.message, token);
+  if (masked.hint !== undefined) masked.hint = maskText(masked.hint, token);
+  if (masked.raw !== undefined) masked.raw = maskValue(masked.raw, token);
+  return masked as Outcome;
 }
 
 /**
@@ -368,7 +444,8 @@ class Slots {
 
 export async function createClient(options: ClientOptions): Promise<ApiClient> {
   const {host} = options;
-  const proxySetting = options.proxy === undefined ? proxyFor(host) : options.proxy;
+  // a loopback host is never proxied, even by an explicit setting: its loopback is not the proxy's
+  const proxySetting = isLoopback(host.hostname) ? null : options.proxy === undefined ? proxyFor(host, options.proxyEnv ?? {}) : options.proxy;
   const proxy = proxySetting === null ? undefined : parseProxy(proxySetting, host);
   const addresses = proxy ? [] : await resolveHost(options);
   const agent = makeAgent(host, proxy, options.maxConnections);
@@ -378,18 +455,35 @@ export async function createClient(options: ClientOptions): Promise<ApiClient> {
 
   const slots = new Slots(Math.max(1, options.maxConnections));
   const send = async (url: string, body: string, signal: AbortSignal | undefined, anonymous: boolean, retried: boolean): Promise<Outcome> => {
+    // why we cut a request short ourselves (got then reports a CancelError): said as such, not as a network error
+    let cutShort: Transient | undefined;
+    let response;
     try {
       const request = instance(url, anonymous ? {body, signal, headers: {authorization: undefined}} : {body, signal});
+      const cut = (why: Transient): void => {
+        cutShort ??= why;
+        request.cancel();
+      };
       request.on('downloadProgress', ({transferred}) => {
-        if (transferred > MAX_BODY_BYTES) request.cancel();
+        if (transferred > MAX_BODY_BYTES) cut({type: 'transient', code: null, message: `malformed answer: larger than ${MAX_BODY_BYTES / 1024} KiB`});
       });
-      const response = await request;
-      return answerOutcome(response.statusCode, response.headers, response.body);
+      // A 101 Switching Protocols: Node hands the socket to an 'upgrade' listener (got has one, and
+      // nothing behind it), so without this the request would never settle
+      request.on('request', (clientRequest: ClientRequest) => {
+        clientRequest.on('upgrade', (_answer: unknown, socket: Duplex) => {
+          socket.destroy();
+          cut({type: 'transient', code: null, message: 'malformed answer: HTTP 101 (the server switched protocols)'});
+        });
+      });
+      response = await request;
     } catch (error) {
+      if (cutShort) return cutShort;
       // once, at once, silently: the failed socket is gone, so the agent opens a fresh one
       if (!retried && !signal?.aborted && closedWhileIdle(error)) return send(url, body, signal, anonymous, true);
       return networkOutcome(error, connection);
     }
+    // outside the try: a fault in our own handling of an answer is a bug (exit 1), never a network error
+    return answerOutcome(response, options.wallClock?.(), credentials);
   };
 
   return {

@@ -14,11 +14,20 @@ export interface Progress extends ProgressNumbers {
 
 export type RawAnswer = Record<string, unknown>;
 
-/** A count or a size: finite and not negative, from a number or a numeric string; else null. */
+/** A string that is a count: decimal digits (a fraction allowed), nothing else (`0x64` and `0b110010` are not). */
+const DECIMAL = /^\d+(\.\d+)?$/;
+
+/** A count or a size: finite and not negative, from a number or a string of decimal digits; else null. */
 function count(raw: unknown): number | null {
   const value = toNumber(raw);
-  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  const number = typeof value === 'string' ? (DECIMAL.test(value) ? Number(value) : null) : value;
   return typeof number === 'number' && Number.isFinite(number) && number >= 0 ? number : null;
+}
+
+/** A sum of sizes, or null (unknown) when it is too large for a number: never Infinity. */
+function finiteSum(values: readonly number[]): number | null {
+  const sum = values.reduce((total, value) => total + value, 0);
+  return Number.isFinite(sum) ? sum : null;
 }
 
 function ratio(done: number | null, total: number | null): number | null {
@@ -58,13 +67,22 @@ export function isRemoteUpload(raw: RawAnswer): boolean {
 export function displayUrl(url: string): string {
   try {
     const parsed = new URL(url);
+    // `alice:pw@host/x` parses as scheme `alice:` with the rest an opaque path: read it as text
+    if (parsed.host === '') throw new TypeError('no host');
     parsed.username = '';
     parsed.password = '';
     parsed.search = '';
     parsed.hash = '';
     return parsed.href;
   } catch {
-    return url.replace(/[?#].*$/s, '');
+    // no URL to parse: cut at the first `?` or `#`, and drop what stands before an `@` in the authority
+    const cut = url.replace(/[?#].*$/s, '');
+    const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(cut)?.[0] ?? ''; // or none: `user:pw@host/x` still drops `user:pw@`
+    const rest = cut.slice(scheme.length);
+    const slash = rest.indexOf('/');
+    const authority = slash === -1 ? rest : rest.slice(0, slash);
+    const at = authority.lastIndexOf('@');
+    return at === -1 ? cut : scheme + rest.slice(at + 1);
   }
 }
 
@@ -89,14 +107,14 @@ function remoteFiles(raw: RawAnswer): RemoteFile[] {
 function decodeRemoteUpload(raw: RawAnswer): Progress {
   const urls = remoteFiles(raw);
   const done = isFinished(raw);
-  const bytes = urls.reduce((sum, file) => sum + (file.downloaded ?? 0), 0);
+  const bytes = finiteSum(urls.map((file) => file.downloaded ?? 0));
   const sizesKnown = urls.length > 0 && urls.every((file) => file.size !== null);
-  const totalBytes = sizesKnown ? urls.reduce((sum, file) => sum + (file.size ?? 0), 0) : null;
+  const totalBytes = sizesKnown ? finiteSum(urls.map((file) => file.size ?? 0)) : null;
   const files = count(raw.urlready);
   const totalFiles = count(raw.urlcount);
   const failedUrls = urls.filter((file) => file.status === 'error').map((file) => displayUrl(file.url));
   const downloading = urls.find((file) => file.status === 'downloading');
-  const percent = done && failedUrls.length === 0 ? 100 : totalBytes !== null && totalBytes > 0 ? ratio(bytes, totalBytes) : ratio(files, totalFiles);
+  const percent = done && failedUrls.length === 0 ? 100 : totalBytes !== null && totalBytes > 0 && bytes !== null ? ratio(bytes, totalBytes) : ratio(files, totalFiles);
   const currentFile = !done && downloading ? displayUrl(downloading.url) : null;
   return {bytes, totalBytes, files, totalFiles, percent, currentFile, done, failedUrls, allBytesSeen: false, newLines: []};
 }
@@ -143,8 +161,26 @@ export function extractDecoder(): ProgressDecoder {
   return new ExtractDecoder();
 }
 
-/** `  Titov/_ART5055.jpg  (1681557 B)... OK.`: one entry extracted, with its size when given. */
-const EXTRACTED_ENTRY = /^\s+\S.*?(?:\s+\((\d+) B\))?\.\.\. ?OK\.\s*$/;
+/** How an entry's line ends: `... OK.` (pCloud's example) or `...OK.` */
+const ENTRY_ENDINGS = ['... OK.', '...OK.'];
+/** ` (1681557 B)` at the end of an entry's name: its size. Anchored at the end, and no part repeats, so it is linear. */
+const ENTRY_SIZE = /\s\((\d{1,20}) B\)$/;
+
+/**
+ * `  Titov/_ART5055.jpg  (1681557 B)... OK.`: one entry extracted, with its size when given; else
+ * undefined. No regular expression with nested or adjacent repeats: a line is server text, of any length.
+ */
+export function extractedEntry(line: string): {size: number | null} | undefined {
+  if (!/^\s/.test(line)) return undefined;
+  const text = line.trimEnd();
+  const ending = ENTRY_ENDINGS.find((end) => text.endsWith(end));
+  if (ending === undefined) return undefined;
+  const name = text.slice(0, text.length - ending.length);
+  if (name.trim() === '') return undefined;
+  const size = ENTRY_SIZE.exec(name);
+  // the size needs a name before it
+  return size !== null && name.slice(0, size.index).trim() !== '' ? {size: Number(size[1])} : {size: null};
+}
 
 /**
  * extractarchiveprogress: asks only for the lines after those it has (`lines`), shows each line
@@ -155,6 +191,9 @@ class ExtractDecoder implements ProgressDecoder {
   #lines = 0;
   #files = 0;
   #bytes = 0;
+  /** the first and the latest line seen: how an answer that repeats them all is told, when it says no `lines` */
+  #first: string | undefined;
+  #latest: string | undefined;
 
   pollParams(): Record<string, string> {
     return {lines: String(this.#lines)};
@@ -163,17 +202,33 @@ class ExtractDecoder implements ProgressDecoder {
   decode(raw: RawAnswer): Progress {
     const output = Array.isArray(raw.output) ? raw.output.filter((line): line is string => typeof line === 'string') : [];
     const total = count(raw.lines);
-    // `lines` is how many the job has written in all: the new ones are the last (total - seen)
-    const fresh = total === null ? output : output.slice(Math.max(0, output.length - Math.max(0, total - this.#lines)));
-    this.#lines = total === null ? this.#lines + output.length : Math.max(this.#lines, total);
+    const fresh = total === null ? this.#unnumbered(output) : output.slice(Math.max(0, output.length - Math.max(0, total - this.#lines)));
+    // `lines` is how many the job has written in all; without it, we count them ourselves
+    this.#lines = total === null ? this.#lines + fresh.length : Math.max(this.#lines, total);
+    if (fresh.length > 0) {
+      this.#first ??= fresh[0];
+      this.#latest = fresh.at(-1);
+    }
     for (const line of fresh) {
-      const entry = EXTRACTED_ENTRY.exec(line);
+      const entry = extractedEntry(line);
       if (!entry) continue;
       this.#files += 1;
-      if (entry[1] !== undefined) this.#bytes += Number(entry[1]);
+      if (entry.size !== null) this.#bytes += entry.size;
     }
+    if (!Number.isFinite(this.#bytes)) this.#bytes = Number.MAX_VALUE;
     const done = isFinished(raw);
     return {bytes: this.#bytes, totalBytes: null, files: this.#files, totalFiles: null, percent: null, currentFile: null, done, failedUrls: [], allBytesSeen: false, newLines: fresh};
+  }
+
+  /**
+   * The new lines of an answer that does not say how many lines there are: only the lines after the
+   * ones we asked to skip (as pCloud answers), unless it starts with every line seen so far again (a
+   * server that ignores `lines`): then only those after them.
+   */
+  #unnumbered(output: string[]): string[] {
+    const seen = this.#lines;
+    const repeatsAll = seen > 0 && output.length >= seen && output[0] === this.#first && output[seen - 1] === this.#latest;
+    return repeatsAll ? output.slice(seen) : output;
   }
 }
 

@@ -1,6 +1,6 @@
 import {ExitCode} from '../exit-codes.js';
 import type {RawAnswer} from './decode.js';
-import {parseJson} from '../json.js';
+import {JsonTooDeepError, parseJson} from '../json.js';
 
 /**
  * What one request came to, classified by the contract's failure table. The polling loop only
@@ -77,8 +77,8 @@ export function classifyBody(text: string): Outcome {
   let parsed: unknown;
   try {
     parsed = parseJson(text);
-  } catch {
-    const what = text.trim() === '' ? 'an empty body' : /^\s*</.test(text) ? 'an HTML page' : 'a body that is not JSON';
+  } catch (error) {
+    const what = error instanceof JsonTooDeepError ? `JSON ${error.message}` : text.trim() === '' ? 'an empty body' : /^\s*</.test(text) ? 'an HTML page' : 'a body that is not JSON';
     return {type: 'transient', code: null, message: `malformed answer: ${what}`};
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {

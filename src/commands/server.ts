@@ -53,7 +53,7 @@ export async function serverCommand(raw: RawOptions & {url?: boolean}, env: Env)
   const json = resolveOutput(raw) === 'json';
   if (json && raw.url) throw new UsageError('--json and --url do not go together');
   const clientFor = (host: Host): Promise<ApiClient> =>
-    createClient({host, requestTimeoutMs: connection.requestTimeoutMs, maxConnections: 1}).catch((error: unknown) => {
+    createClient({host, requestTimeoutMs: connection.requestTimeoutMs, maxConnections: 1, proxyEnv: env.vars, wallClock: () => env.clock.wall()}).catch((error: unknown) => {
       if (error instanceof HostResolveError) throw new NoAnswerError(error.message, error.exitCode); // a name that does not resolve answers nothing
       throw error;
     });

@@ -40,48 +40,6 @@ export interface InProcessRun {
 }
 
 /**
- * The variables a proxy is read from. The client reads them from process.env (proxy-from-env), not
- * from env.vars: a run in this process must see in process.env what its `vars` say, no more.
- */
-const PROXY_VARIABLES = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY', 'no_proxy', 'NO_PROXY'] as const;
-
-/** The proxy variables in process.env while in-process runs are active, and what they replaced. */
-let proxyScope: {active: number; key: string; saved: Record<string, string | undefined>} | undefined;
-
-/**
- * Runs `task` with process.env's proxy variables set as `vars` has them (absent ones removed, as a
- * child's environment built from `vars` would lack them), then puts the originals back. Runs at
- * once (Promise.all) share the setting, so they must agree on it.
- */
-async function withProxyVariables<T>(vars: Record<string, string | undefined>, task: () => Promise<T>): Promise<T> {
-  const wanted = Object.fromEntries(PROXY_VARIABLES.map((name) => [name, vars[name]]));
-  const key = JSON.stringify(wanted);
-  if (proxyScope === undefined) {
-    proxyScope = {active: 0, key, saved: Object.fromEntries(PROXY_VARIABLES.map((name) => [name, process.env[name]]))};
-    setVariables(wanted);
-  } else if (proxyScope.key !== key) {
-    throw new Error('in-process runs at once with different proxy variables: process.env holds only one setting');
-  }
-  proxyScope.active += 1;
-  try {
-    return await task();
-  } finally {
-    proxyScope.active -= 1;
-    if (proxyScope.active === 0) {
-      setVariables(proxyScope.saved);
-      proxyScope = undefined;
-    }
-  }
-}
-
-function setVariables(values: Record<string, string | undefined>): void {
-  for (const [name, value] of Object.entries(values)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-}
-
-/**
  * The CLI's main(argv, env) in this process, as gh tests its commands with iostreams.Test(): the
  * same program as the binary, against the real emulator over real HTTP, with buffers for
  * stdout/stderr and only the given environment variables. No process is spawned (the binary's
@@ -119,7 +77,8 @@ export async function runMain(
       throw new Error(`exit(${code}) called in a test`);
     },
   };
-  const code = await withProxyVariables(vars, () => (clock ? clock.run(main(args, env)) : main(args, env)));
+  // the proxy variables too come from `vars` (the client reads Env.vars, never process.env)
+  const code = await (clock ? clock.run(main(args, env)) : main(args, env));
   return {code, stdout: stdout.text, stderr: stderr.text};
 }
 
