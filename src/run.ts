@@ -1,7 +1,7 @@
 import type {Env} from './env.js';
 import type {ResolvedOptions} from './options.js';
 import {combineExitCodes, ExitCode} from './exit-codes.js';
-import {createClient, HostResolveError, type ApiClient} from './api/client.js';
+import {createClient, ClientSetupError, type ApiClient} from './api/client.js';
 import type {Outcome} from './api/outcome.js';
 import {eventFactory, NO_STATUS, type ErrorEvent, type JobKind} from './events.js';
 import {hideCode, jobType, pollForm, type Job} from './jobs.js';
@@ -42,7 +42,7 @@ export async function* jobEvents(options: RunOptions, env: Pick<Env, 'clock' | '
     const maxConnections = Math.min(options.connections, options.jobs.length);
     client = await createClient({...options, maxConnections, proxyEnv: env.vars, wallClock: () => env.clock.wall()});
   } catch (error) {
-    if (!(error instanceof HostResolveError)) throw error;
+    if (!(error instanceof ClientSetupError)) throw error;
     // the host did not resolve: every job ends with that error, so `--json` still ends on one
     const elapsed = Math.round(env.clock.now() - startedAt) / 1000; // whole ms, as every event
     for (const {kind, hash} of options.jobs) yield unresolvedEvent(kind, hash, options.host.label, elapsed, error, env.clock);
@@ -133,8 +133,8 @@ function fanOut(signal: AbortSignal, count: number): AbortSignal[] {
   return controllers.map((controller) => controller.signal);
 }
 
-function unresolvedEvent(kind: JobKind, hash: string, host: string, elapsed: number, error: HostResolveError, clock: Env['clock']): ErrorEvent {
-  return eventFactory({kind, hash, host}, () => clock.wall()).error(elapsed, NO_STATUS, {code: null, message: error.message, exitCode: error.exitCode});
+function unresolvedEvent(kind: JobKind, hash: string, host: string, elapsed: number, error: ClientSetupError, clock: Env['clock']): ErrorEvent {
+  return eventFactory({kind, hash, host}, () => clock.wall()).error(elapsed, NO_STATUS, {code: null, message: error.message, exitCode: ExitCode[error.reason]});
 }
 
 /**
@@ -159,7 +159,7 @@ function jobPoll(client: ApiClient, job: Job): (signal: AbortSignal, params: Rec
   return async (signal, params) => {
     const outcome = await client.call(type.method, body(params), signal, {anonymous});
     if (outcome.type === 'answer' || outcome.type === 'notFound') return outcome;
-    const hint = outcome.type === 'fatal' && outcome.code !== null && outcome.exitCode === ExitCode.auth ? (type.refusedHint?.(job) ?? outcome.hint) : outcome.hint;
+    const hint = outcome.type === 'fatal' && outcome.code !== null && outcome.reason === 'auth' ? (type.refusedHint?.(job) ?? outcome.hint) : outcome.hint;
     return {...outcome, message: hideCode(job, outcome.message), ...(hint !== undefined && {hint: hideCode(job, hint)})};
   };
 }

@@ -185,7 +185,7 @@ class JobWatch {
     else if (outcome.type === 'notFound') next = yield* this.#notFound(outcome.code, outcome.raw, now);
     else if (outcome.type === 'transient') next = yield* this.#transient(outcome, now, wrongPlaceUntil);
     else {
-      yield this.failure(now, outcome.exitCode, outcome.code, outcome.message, outcome.hint);
+      yield this.failure(now, ExitCode[outcome.reason], outcome.code, outcome.message, outcome.hint);
       return END;
     }
     if (!next.end && this.#stalled(now)) {

@@ -91,16 +91,16 @@ describe('pCloud rate limits', () => {
 
 describe('result codes are worded for what they are', () => {
   it.each([
-    [1000, 'Log in required.', 3, /^authentication failed: Log in required\. \(pCloud 1000\)$/],
-    [2000, 'Log in failed.', 3, /^authentication failed: Log in failed\./],
-    [2094, "Invalid 'access_token' provided.", 3, /^authentication failed: /],
-    [2095, 'access_token revoked.', 3, /^authentication failed: /],
-    [2003, 'Access denied. You do not have permissions to perform this operation.', 3, /^permission denied: Access denied\./],
-    [2009, 'File not found.', 3, /^the server refused the request: File not found\. \(pCloud 2009\)$/],
-    [1004, 'No fileid or path provided.', 6, /^server answered: No fileid or path provided\. \(pCloud 1004\)$/],
-  ])('%d (%s)', (code, text, exitCode, message) => {
+    [1000, 'Log in required.', 'auth', /^authentication failed: Log in required\. \(pCloud 1000\)$/],
+    [2000, 'Log in failed.', 'auth', /^authentication failed: Log in failed\./],
+    [2094, "Invalid 'access_token' provided.", 'auth', /^authentication failed: /],
+    [2095, 'access_token revoked.', 'auth', /^authentication failed: /],
+    [2003, 'Access denied. You do not have permissions to perform this operation.', 'auth', /^permission denied: Access denied\./],
+    [2009, 'File not found.', 'auth', /^the server refused the request: File not found\. \(pCloud 2009\)$/],
+    [1004, 'No fileid or path provided.', 'failure', /^server answered: No fileid or path provided\. \(pCloud 1004\)$/],
+  ])('%d (%s)', (code, text, reason, message) => {
     const outcome = classifyAnswer({result: code, error: text});
-    expect(outcome).toMatchObject({type: 'fatal', exitCode, code});
+    expect(outcome).toMatchObject({type: 'fatal', reason, code});
     expect((outcome as {message: string}).message).toMatch(message);
     if (!(code === 1000 || code === 2000 || code === 2094 || code === 2095)) expect((outcome as {message: string}).message).not.toMatch(/authentication/);
   });

@@ -27,7 +27,7 @@ describe('faults of our own in the request path', () => {
     ['a TypeError that got wrapped', new RequestError('e.trim is not a function', new TypeError('e.trim is not a function'), {} as never)],
     ['a RangeError that got wrapped', new RequestError('Maximum call stack size exceeded', new RangeError('Maximum call stack size exceeded'), {} as never)],
   ])('%s: an internal error (exit 1) at once, not a network error retried for a minute', (_, error) => {
-    expect(networkOutcome(error, connection)).toEqual({type: 'fatal', exitCode: 1, code: null, message: `internal error: ${error.message}`});
+    expect(networkOutcome(error, connection)).toEqual({type: 'fatal', reason: 'bug', code: null, message: `internal error: ${error.message}`});
   });
 
   it('a system error that got wrapped is still the network', () => {

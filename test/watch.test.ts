@@ -93,7 +93,7 @@ describe('watch', () => {
   });
 
   it('fails at once, without retrying, on a permanent failure', async () => {
-    const fatal: Outcome = {type: 'fatal', exitCode: 3, code: 2000, message: 'authentication failed: Log in failed. (pCloud 2000)', hint: 'try --region eu'};
+    const fatal: Outcome = {type: 'fatal', reason: 'auth', code: 2000, message: 'authentication failed: Log in failed. (pCloud 2000)', hint: 'try --region eu'};
     const {events, polls} = await run({}, [fatal]);
     expect(polls).toHaveLength(1);
     expect(events).toEqual([expect.objectContaining({event: 'error', exitCode: 3, code: 2000, message: 'authentication failed: Log in failed. (pCloud 2000); try --region eu'})]);

@@ -5,7 +5,7 @@ import {isIP} from 'node:net';
 import type {Duplex} from 'node:stream';
 import got, {type Got, RequestError} from 'got';
 import {HttpProxyAgent, HttpsProxyAgent} from 'hpagent';
-import {ExitCode} from '../exit-codes.js';
+import {CommandError} from '../errors.js';
 import {isLoopback, type Host} from '../host.js';
 import type {Credentials} from './credentials.js';
 import {formatDuration} from '../duration.js';
@@ -84,13 +84,15 @@ export async function resolveOnce(hostname: string): Promise<ResolvedAddress[]> 
   });
 }
 
-/** The client cannot be set up: the host name does not resolve, or the proxy setting is unusable. */
-export class HostResolveError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number = ExitCode.failure,
-  ) {
-    super(message);
+/**
+ * The client cannot be set up: the host name does not resolve ('failure'), or the proxy setting is
+ * unusable ('usage'). The reason, not an exit code: main() and the run decide those (exit-codes.ts).
+ */
+export class ClientSetupError extends CommandError {
+  override name = 'ClientSetupError';
+
+  constructor(message: string, reason: 'failure' | 'usage' = 'failure') {
+    super(message, reason);
   }
 }
 
@@ -101,7 +103,7 @@ function proxyVariable(host: Host): string {
 
 /** The proxy setting as a URL, or a usage error that never quotes it (it may hold a password). */
 function parseProxy(proxy: string, host: Host): URL {
-  const bad = (why: string): HostResolveError => new HostResolveError(`the proxy in ${proxyVariable(host)} (or ALL_PROXY) ${why}`, ExitCode.usage);
+  const bad = (why: string): ClientSetupError => new ClientSetupError(`the proxy in ${proxyVariable(host)} (or ALL_PROXY) ${why}`, 'usage');
   let url: URL;
   try {
     url = new URL(proxy);
@@ -162,9 +164,9 @@ function closedWhileIdle(error: unknown): boolean {
 function proxyConnectOutcome(status: number, connection: Connection): Outcome {
   const target = hostAndPort(connection.host);
   if (status === 407) {
-    return {type: 'fatal', exitCode: ExitCode.failure, code: null, message: 'the proxy asks for a user and password (HTTP 407)', hint: `give them in ${proxyVariable(connection.host)}: http://USER:PASSWORD@HOST:PORT`};
+    return {type: 'fatal', reason: 'failure', code: null, message: 'the proxy asks for a user and password (HTTP 407)', hint: `give them in ${proxyVariable(connection.host)}: http://USER:PASSWORD@HOST:PORT`};
   }
-  if (status >= 400 && status < 500) return {type: 'fatal', exitCode: ExitCode.failure, code: null, message: `the proxy refused to connect to ${target} (HTTP ${status})`};
+  if (status >= 400 && status < 500) return {type: 'fatal', reason: 'failure', code: null, message: `the proxy refused to connect to ${target} (HTTP ${status})`};
   // 500/502/503: the proxy could not open a connection to the target (refused, most often)
   const refused = status >= 500 && status <= 503;
   return {type: 'transient', code: null, message: `the proxy could not connect to ${target} (HTTP ${status})`, connection: refused ? 'refused' : 'failed', hint: 'check the host and port'};
@@ -232,12 +234,12 @@ export function networkOutcome(error: unknown, connection: Connection): Outcome 
   const message = error instanceof Error ? error.message : '';
   // only got's errors are the network's; anything else thrown on the way is a bug in this program
   const fault = internalFault(error);
-  if (fault !== undefined) return {type: 'fatal', exitCode: ExitCode.bug, code: null, message: `internal error: ${fault}`};
+  if (fault !== undefined) return {type: 'fatal', reason: 'bug', code: null, message: `internal error: ${fault}`};
   const connectStatus = connection.proxy === undefined ? undefined : PROXY_CONNECT_FAILED.exec(message)?.[1];
   if (connectStatus !== undefined) return proxyConnectOutcome(Number(connectStatus), connection);
   if (code === 'ETIMEDOUT') return {type: 'transient', code: null, message: `no answer within ${formatDuration(connection.requestTimeoutMs)}`, connection: 'failed'};
   if (code === 'ENOTFOUND') {
-    return {type: 'fatal', exitCode: ExitCode.failure, code: null, message: connection.proxy === undefined ? 'the host name does not resolve' : "the proxy's host name does not resolve"};
+    return {type: 'fatal', reason: 'failure', code: null, message: connection.proxy === undefined ? 'the host name does not resolve' : "the proxy's host name does not resolve"};
   }
   if (code === 'ECONNREFUSED') return refusedOutcome(connection);
   if (isProtocolMismatch(code, error, connection.host)) return protocolOutcome(code ?? 'EPROTO', connection, false);
@@ -245,7 +247,7 @@ export function networkOutcome(error: unknown, connection: Connection): Outcome 
   // broken server, retried under the normal rules; it did answer, however badly
   if (code?.startsWith('HPE_')) return {type: 'transient', code: null, message: `malformed answer: not valid HTTP (${code})`};
   if (code && (/CERT|TLS|SSL/.test(code) || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE')) {
-    return {type: 'fatal', exitCode: ExitCode.failure, code: null, message: `the server's TLS certificate is not trusted (${code})`, hint: 'a private CA can be added with NODE_EXTRA_CA_CERTS'};
+    return {type: 'fatal', reason: 'failure', code: null, message: `the server's TLS certificate is not trusted (${code})`, hint: 'a private CA can be added with NODE_EXTRA_CA_CERTS'};
   }
   // a TLS server closes a fresh connection that speaks plain HTTP to it (Node's does), without a byte
   if (code === 'ECONNRESET' && connection.host.protocol === 'http:' && socketWithoutAnswer(error) === 'fresh') return protocolOutcome(code, connection, true);
@@ -272,13 +274,13 @@ export function retryAfterMs(headers: IncomingHttpHeaders, now?: number): number
 function httpOutcome(status: number, body: string): Outcome | undefined {
   if (status === 200) return undefined;
   if (status >= 300 && status < 400) {
-    return {type: 'fatal', exitCode: ExitCode.failure, code: null, message: `the server answered with a redirect (HTTP ${status}); redirects are not followed`, hint: 'give the final API host with --host'};
+    return {type: 'fatal', reason: 'failure', code: null, message: `the server answered with a redirect (HTTP ${status}); redirects are not followed`, hint: 'give the final API host with --host'};
   }
   if (status >= 500 || status === 429) return {type: 'transient', code: null, message: `server error (HTTP ${status})`};
   if (status >= 400) {
     const parsed = classifyBody(body);
     const text = parsed.type === 'fatal' || parsed.type === 'notFound' ? `: ${parsed.message}` : '';
-    return {type: 'fatal', exitCode: ExitCode.failure, code: null, message: `the server answered HTTP ${status}${text}`};
+    return {type: 'fatal', reason: 'failure', code: null, message: `the server answered HTTP ${status}${text}`};
   }
   return {type: 'transient', code: null, message: `malformed answer: HTTP ${status}`};
 }
@@ -383,7 +385,7 @@ function makeGot(options: ClientOptions, agent: HttpAgent, addresses: readonly R
   });
 }
 
-/** The host's addresses, resolved once; a name that does not resolve is a HostResolveError. */
+/** The host's addresses, resolved once; a name that does not resolve is a ClientSetupError. */
 async function resolveHost(options: ClientOptions): Promise<ResolvedAddress[]> {
   const {hostname} = options.host;
   let addresses: ResolvedAddress[];
@@ -391,9 +393,9 @@ async function resolveHost(options: ClientOptions): Promise<ResolvedAddress[]> {
     addresses = await (options.resolve ?? resolveOnce)(hostname);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new HostResolveError(`cannot resolve ${hostname}${code ? ` (${code})` : ''}`);
+    throw new ClientSetupError(`cannot resolve ${hostname}${code ? ` (${code})` : ''}`);
   }
-  if (addresses.length === 0) throw new HostResolveError(`cannot resolve ${hostname} (no address)`);
+  if (addresses.length === 0) throw new ClientSetupError(`cannot resolve ${hostname} (no address)`);
   return addresses;
 }
 

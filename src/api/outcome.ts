@@ -1,4 +1,4 @@
-import {ExitCode} from '../exit-codes.js';
+import type {ExitReason} from '../exit-codes.js';
 import type {RawAnswer} from './decode.js';
 import {JsonTooDeepError, parseJson} from '../json.js';
 
@@ -10,7 +10,7 @@ export type Outcome =
   | {type: 'answer'; raw: RawAnswer}
   | {type: 'notFound'; code: number; message: string; raw: RawAnswer}
   | Transient
-  | {type: 'fatal'; exitCode: number; code: number | null; message: string; hint?: string};
+  | {type: 'fatal'; reason: ExitReason; code: number | null; message: string; hint?: string};
 
 /** A failure worth retrying. The optional fields tell the loop how to retry and when to stop. */
 export interface Transient {
@@ -50,7 +50,7 @@ function serverText(raw: RawAnswer): string {
  * refusing this request, in its own words.
  */
 function refused(code: number, text: string): Outcome {
-  const fatal = (message: string, hint?: string): Outcome => ({type: 'fatal', exitCode: ExitCode.auth, code, message: `${message}: ${text} (pCloud ${code})`, ...(hint && {hint})});
+  const fatal = (message: string, hint?: string): Outcome => ({type: 'fatal', reason: 'auth', code, message: `${message}: ${text} (pCloud ${code})`, ...(hint && {hint})});
   if (code === 2000 || code === 2094) return fatal('authentication failed', REGION_HINT);
   if (CREDENTIAL_CODES.has(code)) return fatal('authentication failed');
   if (code === PERMISSION_DENIED) return fatal('permission denied', 'the token lacks the permission for this (some OAuth tokens cannot use savezip); try an auth token');
@@ -65,11 +65,11 @@ export function classifyAnswer(raw: RawAnswer): Outcome {
   if (code >= 1900 && code < 2000) return {type: 'notFound', code, message: text, raw};
   if (code === 1000 || (code >= 2000 && code < 3000)) return refused(code, text);
   if (code === LOGIN_BAN) {
-    return {type: 'fatal', exitCode: ExitCode.rateLimited, code, message: `rate limited: ${text} (pCloud ${code})`, hint: 'wait before trying again; retrying now lengthens the ban'};
+    return {type: 'fatal', reason: 'rateLimited', code, message: `rate limited: ${text} (pCloud ${code})`, hint: 'wait before trying again; retrying now lengthens the ban'};
   }
   if (code >= 4000 && code < 5000) return {type: 'transient', code, message: `rate limited: ${text} (pCloud ${code})`, rateLimited: true};
   if (code >= 5000 && code < 6000) return {type: 'transient', code, message: `server error: ${text} (pCloud ${code})`};
-  return {type: 'fatal', exitCode: ExitCode.failure, code, message: `server answered: ${text} (pCloud ${code})`};
+  return {type: 'fatal', reason: 'failure', code, message: `server answered: ${text} (pCloud ${code})`};
 }
 
 /** A body that is JSON but not a pCloud answer, or not JSON at all: transient per the contract. */
