@@ -5,7 +5,7 @@ import {chooseMode, type Job, type JobKind} from './jobs.js';
 import {ExitCode} from './exit-codes.js';
 import {resolveWatchOptions, type RawOptions} from './options.js';
 import {jobEvents} from './run.js';
-import type {Interruption} from './watch.js';
+import type {Interruption} from './poll-job.js';
 
 /** A duration: seconds as a number (`1.5`), or a string with units (`'250ms'`, `'2s'`, `'1m30s'`). */
 export type Duration = number | string;

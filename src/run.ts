@@ -9,7 +9,7 @@ import {jobKey} from './job-key.js';
 import {merge} from './merge.js';
 import type {StoppedTime} from './stopped.js';
 import type {Renderer} from './render/renderer.js';
-import {pollJob, type Interruption, type LoopEvent} from './watch.js';
+import {pollJob, type Interruption, type LoopEvent} from './poll-job.js';
 
 /** What a run needs to know: the jobs, the server, the credentials and the timing (not the output). */
 export type RunOptions = Omit<ResolvedOptions, 'output' | 'color' | 'metrics'>;

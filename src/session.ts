@@ -7,7 +7,7 @@ import {plainRenderer} from './render/plain.js';
 import {silentRenderer, type Renderer} from './render/renderer.js';
 import {MIN_COLUMNS} from './render/layout.js';
 import {StoppedTime} from './stopped.js';
-import type {Interruption} from './watch.js';
+import type {Interruption} from './poll-job.js';
 import type {RunObserver} from './run.js';
 
 // A watch session, for the watch commands and the demo alike: the renderer chosen for the output,

@@ -206,7 +206,7 @@ describe('the failure table', () => {
   });
 
   it('a specific host gets the plain hint when the upload stays not found', async () => {
-    // the generic-host hint (`pcloud-progress server`) needs api.pcloud.com itself: see watch.test.ts
+    // the generic-host hint (`pcloud-progress server`) needs api.pcloud.com itself: see poll-job.test.ts
     emulator.script('uploadprogress', '*', [notFound]);
     const result = await runInProcess([...watchArgs('upload', 'h1'), '--wait', '0']);
     expect(result.stderr).toMatch(/check the progresshash/);

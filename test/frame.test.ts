@@ -3,7 +3,7 @@ import type {StatusEvent} from '../src/events.js';
 import {Board} from '../src/render/board.js';
 import {frame, type Frame} from '../src/render/frame.js';
 import {jobLine, labelColumn, lineWidth, plainText, UNICODE_SYMBOLS} from '../src/render/layout.js';
-import type {RetryNotice} from '../src/watch.js';
+import type {RetryNotice} from '../src/poll-job.js';
 import {statusEvent} from './helpers/events.js';
 import {FakeClock} from './helpers/fake-clock.js';
 

@@ -4,7 +4,7 @@ import {classifyBody} from '../src/api/outcome.js';
 import {Emulator, type ScriptedAnswer} from '../src/emulator/index.js';
 import type {WatchEvent} from '../src/events.js';
 import {sanitize} from '../src/sanitize.js';
-import {pollJob} from '../src/watch.js';
+import {pollJob} from '../src/poll-job.js';
 import {collect, FakeClock} from './helpers/fake-clock.js';
 import {events, runCli} from './helpers/cli.js';
 

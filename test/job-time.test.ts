@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest';
 import type {Outcome} from '../src/api/outcome.js';
 import {eventToJson, isoTime, type DoneEvent, type StatusEvent} from '../src/events.js';
 import {StoppedTime} from '../src/stopped.js';
-import {pollJob, type JobSpec, type LoopEvent} from '../src/watch.js';
+import {pollJob, type JobSpec, type LoopEvent} from '../src/poll-job.js';
 import {collect, FakeClock} from './helpers/fake-clock.js';
 
 // A job's time is the job's, not the watch's: from the first poll that saw it moving to the first

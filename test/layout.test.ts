@@ -5,7 +5,7 @@ import {formatEta} from '../src/format.js';
 import {describeDone} from '../src/render/describe.js';
 import {JobStates} from '../src/render/job-state.js';
 import {ASCII_SYMBOLS, cutMiddle, jobLine, labelColumn, MIN_COLUMNS, plainText, spinnerLine, summaryLine, UNICODE_SYMBOLS} from '../src/render/layout.js';
-import type {RetryNotice} from '../src/watch.js';
+import type {RetryNotice} from '../src/poll-job.js';
 import {FakeClock} from './helpers/fake-clock.js';
 
 const MiB = 1024 * 1024;

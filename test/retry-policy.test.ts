@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {classifyAnswer, type Outcome} from '../src/api/outcome.js';
 import type {FinalEvent} from '../src/events.js';
-import {FIRST_CONTACT_WINDOW_MS, GIVE_UP_AFTER_FAILURES_MS, rateLimitBackoffMs, pollJob, type JobSpec, type LoopEvent} from '../src/watch.js';
+import {FIRST_CONTACT_WINDOW_MS, GIVE_UP_AFTER_FAILURES_MS, rateLimitBackoffMs, pollJob, type JobSpec, type LoopEvent} from '../src/poll-job.js';
 import {collect, FakeClock} from './helpers/fake-clock.js';
 
 const SPEC: JobSpec = {kind: 'upload', hash: 'h1', host: '127.0.0.1:9', genericHost: false, intervalMs: 1000, waitMs: 30_000, timeoutMs: 0, stallMs: 0};

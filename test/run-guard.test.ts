@@ -7,7 +7,7 @@ import {parseHost} from '../src/host.js';
 import {resolveWatchOptions} from '../src/options.js';
 import type {Renderer} from '../src/render/renderer.js';
 import {renderRun} from '../src/run.js';
-import type {LoopEvent} from '../src/watch.js';
+import type {LoopEvent} from '../src/poll-job.js';
 import {AUTH} from './helpers/cli.js';
 import {BufferStream} from './helpers/in-process.js';
 

@@ -4,7 +4,7 @@ import {classifyBody, type Outcome} from '../src/api/outcome.js';
 import {eventToJson, type FinalEvent, type WatchEvent} from '../src/events.js';
 import {ExactNumber, parseJson, stringifyJson} from '../src/json.js';
 import {terminalSafeJson} from '../src/json.js';
-import {RECORD_GONE_MESSAGE, pollJob, type JobSpec, type LoopEvent} from '../src/watch.js';
+import {RECORD_GONE_MESSAGE, pollJob, type JobSpec, type LoopEvent} from '../src/poll-job.js';
 import {collect, FakeClock} from './helpers/fake-clock.js';
 
 // The live service's other answer shapes (../shared/pcloud/facts.md), decoded and watched.

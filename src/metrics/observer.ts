@@ -4,7 +4,7 @@ import type {Outcome} from '../api/outcome.js';
 import type {Clock, Env} from '../env.js';
 import type {Job, ResolvedOptions} from '../options.js';
 import type {RunObserver} from '../run.js';
-import type {LoopEvent} from '../watch.js';
+import type {LoopEvent} from '../poll-job.js';
 import {sanitize} from '../sanitize.js';
 import {say} from '../say.js';
 import {exposition} from './exposition.js';

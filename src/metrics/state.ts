@@ -1,5 +1,5 @@
 import type {JobKind, WatchEvent} from '../events.js';
-import type {RetryNotice} from '../watch.js';
+import type {RetryNotice} from '../poll-job.js';
 
 /** The contract's `state` label values, in the order the text lists them. */
 export const METRIC_STATES = ['waiting', 'running', 'retrying', 'done', 'error'] as const;

@@ -1,6 +1,6 @@
 import type {Clock} from '../env.js';
 import type {JobKind} from '../events.js';
-import type {LoopEvent} from '../watch.js';
+import type {LoopEvent} from '../poll-job.js';
 import {JobStates, type JobState} from './job-state.js';
 import {columnsOf} from './layout.js';
 

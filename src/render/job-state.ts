@@ -1,6 +1,6 @@
 import type {Clock} from '../env.js';
 import type {JobKind, StatusEvent} from '../events.js';
-import type {LoopEvent, RetryNotice} from '../watch.js';
+import type {LoopEvent, RetryNotice} from '../poll-job.js';
 import {jobKey} from '../job-key.js';
 import {jobLabel} from './renderer.js';
 

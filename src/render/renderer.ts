@@ -1,4 +1,4 @@
-import type {LoopEvent} from '../watch.js';
+import type {LoopEvent} from '../poll-job.js';
 
 /** Consumes the merged event stream of all jobs; never decides anything, only shows. */
 export interface Renderer {

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import type {Outcome} from '../src/api/outcome.js';
 import type {FinalEvent, StatusEvent} from '../src/events.js';
-import {backoffMs, pollJob, type JobSpec, type LoopEvent} from '../src/watch.js';
+import {backoffMs, pollJob, type JobSpec, type LoopEvent} from '../src/poll-job.js';
 import {collect, FakeClock} from './helpers/fake-clock.js';
 
 const notFound: Outcome = {type: 'notFound', code: 1900, message: 'Upload not found', raw: {result: 1900, error: 'Upload not found'}};
