@@ -399,10 +399,6 @@ async function resolveHost(options: ClientOptions): Promise<ResolvedAddress[]> {
   return addresses;
 }
 
-/**
- * Builds the pinned client: resolves the host once, then every request goes to those addresses.
- * Through a proxy, the pin is the host name: the proxy resolves it.
- */
 /** At most `size` holders at once; the others wait in order, and leave the line when their signal aborts. */
 class Slots {
   #free: number;
@@ -444,6 +440,10 @@ class Slots {
   }
 }
 
+/**
+ * Builds the pinned client: resolves the host once, then every request goes to those addresses.
+ * Through a proxy, the pin is the host name: the proxy resolves it.
+ */
 export async function createClient(options: ClientOptions): Promise<ApiClient> {
   const {host} = options;
   // a loopback host is never proxied, even by an explicit setting: its loopback is not the proxy's
