@@ -1,4 +1,4 @@
-import {isSafeNumber, LosslessNumber, parse, stringify} from 'lossless-json';
+import {isSafeNumber, parse, stringify} from 'lossless-json';
 import {UNSAFE} from './sanitize.js';
 
 /**
@@ -8,11 +8,27 @@ import {UNSAFE} from './sanitize.js';
  * `BigInt(n.value)` its value. `JSON.stringify` writes it as a string of those digits (it never
  * throws); the CLI's `--json` writes it back as the bare number, digit for digit.
  */
-export class ExactNumber extends LosslessNumber {
+export class ExactNumber {
+  /** the digits the server sent */
+  readonly value: string;
+
+  constructor(value: string) {
+    this.value = value;
+  }
+
+  toString(): string {
+    return this.value;
+  }
+
   toJSON(): string {
     return this.value;
   }
 }
+
+// lossless-json's stringify writes any object with its marker as its bare digits. The marker is set
+// here rather than by extending LosslessNumber, so that the library's types name no package its
+// users do not have (lossless-json is bundled, not a dependency).
+Object.defineProperty(ExactNumber.prototype, Symbol.for('lossless-json.LosslessNumber'), {get: () => true});
 
 /** A JSON value as parsed here: numbers are plain numbers unless that would change their digits. */
 export type JsonValue = string | number | boolean | null | ExactNumber | JsonValue[] | {[key: string]: JsonValue};
@@ -86,7 +102,7 @@ export function stringifyJson(value: unknown, exact: boolean): string {
 
 /** A count or size that may be an ExactNumber, as a plain number (sizes beyond 2^53 bytes do not occur). */
 export function toNumber(value: unknown): unknown {
-  return value instanceof LosslessNumber ? Number(value.value) : value;
+  return value instanceof ExactNumber ? Number(value.value) : value;
 }
 
 /**

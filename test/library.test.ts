@@ -103,3 +103,15 @@ describe('watchUpload / watchZip', () => {
     await expect(all(watchUpload('a b', {auth: AUTH}))).rejects.toThrow(/bad progresshash/);
   });
 });
+
+describe('the shipped types', () => {
+  it('import no package a user of the library lacks: everything it bundles stays out of its .d.ts files', async () => {
+    const {readFileSync} = await import('node:fs');
+    for (const file of ['dist/index.d.ts', 'dist/index.d.cts']) {
+      const text = readFileSync(new URL(`../${file}`, import.meta.url), 'utf8');
+      const imported = [...text.matchAll(/\bfrom\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)].map((match) => match[1] ?? match[2]);
+      expect(imported.filter((name) => !name?.startsWith('node:')), file).toEqual([]);
+      expect(text, file).toMatch(/declare class ExactNumber/);
+    }
+  });
+});
