@@ -215,6 +215,7 @@ class JobWatch {
   }
 
   *#answer(raw: RawAnswer, now: number): Generator<LoopEvent, Next, undefined> {
+    const recovered = this.#failures > 0;
     this.#answered();
     this.#notFoundSince = undefined;
     this.#lastRaw = raw;
@@ -234,7 +235,9 @@ class JobWatch {
       return END;
     }
     this.#runningSince ??= now;
-    if (changed) yield this.#events.progress(this.#elapsed(now), this.#fields(progress));
+    // after failures, the first answer is said even with the same numbers: a display still saying
+    // "retrying" would be stale, and a script learns the job answers again
+    if (changed || recovered) yield this.#events.progress(this.#elapsed(now), this.#fields(progress));
     return {end: false, delayMs: this.#spec.intervalMs};
   }
 

@@ -59,6 +59,12 @@ describe('watch', () => {
     expect(names(events)).toEqual(['progress', 'progress', 'done']);
   });
 
+  it('says the first answer after failures even with the same numbers: "retrying" is over', async () => {
+    const {events} = await run({}, [upload(10, 100), transient, transient, upload(10, 100), upload(10, 100), finished(100)]);
+    expect(names(events)).toEqual(['progress', 'retry', 'retry', 'progress', 'done']);
+    expect(events[3]).toMatchObject({event: 'progress', bytes: 10, totalBytes: 100});
+  });
+
   it('gives up with exit 4 when the job never appears within --wait, with the server hint on a generic host', async () => {
     const {last, polls} = await run({waitMs: 5000, genericHost: true, host: 'api.pcloud.com'}, [notFound]);
     expect(last).toMatchObject({event: 'error', exitCode: 4, code: 1900});
