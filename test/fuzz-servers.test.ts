@@ -18,6 +18,7 @@ describe('hostile servers, property-based', () => {
     async () => {
       const found: string[] = [];
       let ran = 0;
+      const exits = new Map<string, number>();
       const runs = Array.from({length: PARALLEL}, (_, i) => Math.floor(RUNS / PARALLEL) + (i < RUNS % PARALLEL ? 1 : 0));
       await Promise.all(
         runs.map(async (numRuns, i) => {
@@ -26,6 +27,8 @@ describe('hostile servers, property-based', () => {
             fc.asyncProperty(fuzzCase, async (testCase) => {
               const result = await runCase(testCase);
               ran += 1;
+              const exit = String(result.code ?? result.signal);
+              exits.set(exit, (exits.get(exit) ?? 0) + 1);
               const wrong = problems(testCase, result);
               if (wrong.length > 0) throw new Error(`${wrong.join('; ')}\nstdout: ${result.stdout.slice(-600)}\nstderr: ${result.stderr.slice(-600)}`);
             }),
@@ -37,7 +40,10 @@ describe('hostile servers, property-based', () => {
           }
         }),
       );
-      if (FUZZ) process.stdout.write(`\nfuzz: ${ran} cases run (${RUNS} asked, seeds ${SEED}..${SEED + PARALLEL - 1}); ${found.length === 0 ? 'nothing found' : `${found.length} failing:\n${found.join('\n\n')}`}\n`);
+      if (FUZZ) {
+        const tally = [...exits].sort(([a], [b]) => Number(a) - Number(b)).map(([code, count]) => `${code}: ${count}`).join(', ');
+        process.stdout.write(`\nfuzz: ${ran} cases run (${RUNS} asked, seeds ${SEED}..${SEED + PARALLEL - 1}); exit codes ${tally}; ${found.length === 0 ? 'nothing found' : `${found.length} failing:\n${found.join('\n\n')}`}\n`);
+      }
       expect(found).toEqual([]);
     },
     FUZZ ? 24 * 3600_000 : 120_000,

@@ -124,11 +124,14 @@ describe('through a proxy (HTTPS_PROXY / HTTP_PROXY, minus NO_PROXY)', () => {
     const env = {HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`, NODE_EXTRA_CA_CERTS: file('ca.pem')};
     const result = await runCli(['upload', 'h1', '--host', emulator.apiHost, '--interval', '500ms', '--json'], {env}); // the least against a host not on loopback
     expect(result.code).toBe(0);
-    expect(proxy.connects).toEqual([emulator.apiHost]); // one tunnel for the three polls
+    // kept alive: fewer tunnels than polls (one, but 500 ms apart on a busy machine a kept-alive
+    // tunnel was once seen to fail and be replaced, as the contract allows), each to the API host
+    expect(new Set(proxy.connects)).toEqual(new Set([emulator.apiHost]));
+    expect(proxy.connects.length).toBeLessThan(3);
     expect(proxy.plain).toEqual([]);
     expect(events(result.stdout).every((event) => event.host === emulator.apiHost)).toBe(true);
     expect(emulator.requests).toHaveLength(3);
-    expect(emulator.connections).toBe(1);
+    expect(emulator.connections).toBe(proxy.connects.length);
     const untrusted = await runCli(['upload', 'h1', '--host', emulator.apiHost, '--json'], {env: {HTTPS_PROXY: env.HTTPS_PROXY}});
     expect(untrusted.code).toBe(6);
     expect(events(untrusted.stdout).at(-1)?.message).toMatch(/TLS certificate is not trusted/);
