@@ -51,7 +51,8 @@ describe('demo --serve', () => {
       expect(result.stderr).toMatch(/^zip z1: done: 100% .*files?$/m);
       // the extraction was watched (not finished inside extractarchive's 2 s), to its last line
       expect(result.stderr).toMatch(/^extract \w+: Successfully extracted to current directory\.$/m);
-      expect(result.stderr).toMatch(/^extract \w+: done: .*40 entries$/m);
+      // (on a loaded machine the watch may start only after the last entry: then it says so)
+      expect(result.stderr).toMatch(/^extract \w+: done: .*40 entries( \(already finished when first polled\))?$/m);
       // the link's code is in the lines the server printed, never in what the watch printed
       const code = /--link (\S+)/.exec(lines.join('\n'))?.[1] ?? '';
       expect(code.length).toBeGreaterThan(4);
