@@ -170,10 +170,14 @@ export function plainRenderer(stderr: OutStream, clock: Clock, jobs: readonly {k
       if (e.event === 'output') {
         // an extraction's output: every line, once, as it comes (server text: sanitized)
         for (const text of e.lines) line(job, sanitize(text, 1000));
+      } else if (e.event === 'done') {
+        line(job, describeDone(e, job));
+      } else if (e.event === 'error') {
+        holdError(job, e, now);
       } else if (many()) {
         if (wasFailing && e.event !== 'retry') {
           pace.failingAnnounced = false;
-          if (e.event !== 'done' && e.event !== 'error') line(job, 'answering again');
+          line(job, 'answering again');
         }
         switch (e.event) {
           case 'waiting':
@@ -194,12 +198,6 @@ export function plainRenderer(stderr: OutStream, clock: Clock, jobs: readonly {k
               pace.failingAnnounced = true;
               line(job, `${sanitize(e.message)}; retrying`); // once: the next line says when it answers again
             }
-            break;
-          case 'done':
-            line(job, describeDone(e, job));
-            break;
-          case 'error':
-            holdError(job, e, now);
             break;
         }
       } else {
@@ -232,12 +230,6 @@ export function plainRenderer(stderr: OutStream, clock: Clock, jobs: readonly {k
             }
             break;
           }
-          case 'done':
-            line(job, describeDone(e, job));
-            break;
-          case 'error':
-            holdError(job, e, now);
-            break;
         }
       }
       tick();
