@@ -87,6 +87,25 @@ export function parseJson(text: string): unknown {
 /** The objects parseJson made with the lossless parser: only they can hold an ExactNumber. */
 const LOSSLESS = new WeakSet<object>();
 
+/**
+ * `value` with `map` applied to every string in it, keys too (a secret masked wherever a server
+ * echoed it). What holds no changed string is returned as it was; a changed copy of an answer from
+ * the lossless path is marked as such, so its 64-bit numbers are still written digit for digit.
+ */
+export function mapStrings(value: unknown, map: (text: string) => string): unknown {
+  if (typeof value === 'string') return map(value);
+  let copy: unknown = value;
+  if (Array.isArray(value)) {
+    const items = value.map((item) => mapStrings(item, map));
+    if (items.some((item, index) => item !== value[index])) copy = items;
+  } else if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    const entries = Object.entries(value).map(([key, item]): [string, unknown] => [map(key), mapStrings(item, map)]);
+    if (entries.some(([key, item]) => !(key in value) || item !== (value as Record<string, unknown>)[key])) copy = Object.fromEntries(entries);
+  }
+  if (copy !== value && LOSSLESS.has(value as object)) LOSSLESS.add(copy as object);
+  return copy;
+}
+
 /** Whether `value` came from parseJson's lossless path (and may hold ExactNumbers). */
 export function mayHoldExactNumbers(value: unknown): boolean {
   return typeof value === 'object' && value !== null && LOSSLESS.has(value);

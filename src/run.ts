@@ -2,10 +2,12 @@ import type {Env} from './env.js';
 import type {ResolvedOptions} from './options.js';
 import {combineExitCodes, ExitCode} from './exit-codes.js';
 import {createClient, ClientSetupError, type ApiClient} from './api/client.js';
+import type {RawAnswer} from './api/decode.js';
 import type {Outcome} from './api/outcome.js';
 import {eventFactory, NO_STATUS, type ErrorEvent, type JobKind} from './events.js';
 import {hideCode, jobType, pollForm, type Job} from './jobs.js';
 import {jobKey} from './job-key.js';
+import {mapStrings} from './json.js';
 import {merge} from './merge.js';
 import type {StoppedTime} from './stopped.js';
 import type {Renderer} from './render/renderer.js';
@@ -158,7 +160,12 @@ function jobPoll(client: ApiClient, job: Job): (signal: AbortSignal, params: Rec
   };
   return async (signal, params) => {
     const outcome = await client.call(type.method, body(params), signal, {anonymous});
-    if (outcome.type === 'answer' || outcome.type === 'notFound') return outcome;
+    // a link's code echoed in an answer is shown as `abcd…` there too, as in every message (the
+    // client masks the token the same way)
+    if (outcome.type === 'answer' || outcome.type === 'notFound') {
+      const raw = job.code === undefined ? outcome.raw : (mapStrings(outcome.raw, (text) => hideCode(job, text)) as RawAnswer);
+      return raw === outcome.raw ? outcome : {...outcome, raw};
+    }
     const hint = outcome.type === 'fatal' && outcome.code !== null && outcome.reason === 'auth' ? (type.refusedHint?.(job) ?? outcome.hint) : outcome.hint;
     return {...outcome, message: hideCode(job, outcome.message), ...(hint !== undefined && {hint: hideCode(job, hint)})};
   };

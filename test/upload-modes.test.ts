@@ -53,6 +53,18 @@ describe('upload --link <code>', () => {
     expect(poll?.url).toBe('/uploadlinkprogress'); // the code in the body, never in the URL
   });
 
+  it('shows an echoed code as its first 4 characters in raw too, and keeps a 64-bit number beside it digit for digit', async () => {
+    const code = 'ZkRt9x3LinkCodeSecret';
+    emulator.script('uploadlinkprogress', 'L9', [
+      {json: {result: 0, total: 100, uploaded: 100, finished: true, note: `link ${code} done`, fileid: 18446744073709551615n}},
+    ]);
+    const result = await runCli(['upload', 'L9', '--link', code, '--host', emulator.url, '--json', ...fast], {env: NO_CREDENTIALS});
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toContain(code);
+    expect(result.stdout).toContain('"note":"link ZkRt… done"');
+    expect(result.stdout).toContain('"fileid":18446744073709551615');
+  });
+
   it('sends the token when there is one', async () => {
     const code = emulator.createUploadLink();
     await curlUpload('uploadtolink', [`code=${code}`, 'progresshash=L2']);

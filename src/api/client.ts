@@ -10,6 +10,7 @@ import {isLoopback, type Host} from '../host.js';
 import type {Credentials} from './credentials.js';
 import {formatDuration} from '../duration.js';
 import {VERSION} from '../version.js';
+import {mapStrings} from '../json.js';
 import {classifyBody, type Outcome, type Transient} from './outcome.js';
 import {proxyFor, type ProxyEnv} from './proxy.js';
 import {withoutUserinfo} from '../sanitize.js';
@@ -325,16 +326,6 @@ function maskText(text: string, token: string): string {
   return masked;
 }
 
-/** Every string in a parsed answer with the token masked (only answers that hold it: the rest stay verbatim). */
-function maskValue(value: unknown, token: string): unknown {
-  if (typeof value === 'string') return maskText(value, token);
-  if (Array.isArray(value)) return value.map((item) => maskValue(item, token));
-  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [maskText(key, token), maskValue(item, token)]));
-  }
-  return value;
-}
-
 /**
  * A server that echoes our token (in its error text, or anywhere in its answer) must not get it
  * printed: the client knows the credentials, so it masks them before any other code sees the answer.
@@ -348,7 +339,7 @@ function mask(answered: Outcome, body: string, credentials: Credentials | undefi
   const masked = {...outcome} as {message?: string; hint?: string; raw?: unknown};
   if (masked.message !== undefined) masked.message = maskText(masked.message, token);
   if (masked.hint !== undefined) masked.hint = maskText(masked.hint, token);
-  if (masked.raw !== undefined) masked.raw = maskValue(masked.raw, token);
+  if (masked.raw !== undefined) masked.raw = mapStrings(masked.raw, (text) => maskText(text, token));
   return masked as Outcome;
 }
 
