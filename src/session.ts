@@ -20,15 +20,23 @@ export function isCi(vars: Env['vars']): boolean {
 }
 
 /**
- * `--json` -> NDJSON, `--quiet` -> nothing, a terminal on stderr (and not CI, not --plain) -> spinner
- * and bars, otherwise plain lines. The terminal renderer is loaded only when used: ora, cli-progress and chalk
- * cost start-up time that `--json` and `--quiet` never pay.
+ * Whether the run draws the terminal display: human output, a terminal on stderr, not CI, not
+ * `TERM=dumb`, and room for a line (a terminal that says 0 columns, as `script` gives a CI job, gets
+ * plain lines).
+ */
+function drawsOnTerminal(options: ResolvedOptions, env: Env): boolean {
+  return options.output === 'human' && env.stderr.isTTY === true && !isCi(env.vars) && env.vars.TERM !== 'dumb' && (env.stderr.columns ?? 80) >= MIN_COLUMNS;
+}
+
+/**
+ * `--json` -> NDJSON, `--quiet` -> nothing, the terminal display where drawsOnTerminal, otherwise
+ * plain lines. The terminal renderer is loaded only when used: ora, chalk and string-width cost
+ * start-up time that `--json` and `--quiet` never pay.
  */
 async function selectRenderer(options: ResolvedOptions, env: Env): Promise<Renderer> {
   if (options.output === 'json') return ndjsonRenderer(env.stdout, env.stderr);
   if (options.output === 'quiet') return silentRenderer;
-  // a terminal narrower than a line (one that says 0 columns, as `script` gives a CI job) gets plain lines
-  if (options.output === 'human' && env.stderr.isTTY && !isCi(env.vars) && env.vars.TERM !== 'dumb' && (env.stderr.columns ?? 80) >= MIN_COLUMNS) {
+  if (drawsOnTerminal(options, env)) {
     const {ttyRenderer} = await import('./render/tty.js');
     return ttyRenderer(env.stderr, env.clock, {colorLevel: options.color ? colorLevel(env.stderr.getColorDepth?.(env.vars)) : 0, host: options.host.label, unicode: env.unicode, jobs: options.jobs, onSuspend: env.onSuspend});
   }
@@ -39,7 +47,8 @@ async function selectRenderer(options: ResolvedOptions, env: Env): Promise<Rende
 async function startObserver(options: ResolvedOptions, env: Env): Promise<RunObserver | undefined> {
   if (options.metrics === undefined) return undefined;
   const {startMetrics} = await import('./metrics/observer.js');
-  return startMetrics(options, env);
+  // on the terminal display, its notices wait for the display's end instead of drawing into it
+  return startMetrics(options, env, {holdNotices: drawsOnTerminal(options, env)});
 }
 
 /** Node's colour depth of the terminal (bits, from the environment given) -> chalk's level: no chalk global reads process.env. */

@@ -149,16 +149,15 @@ export class Paced {
 
 /**
  * Starts the run's metrics: every job `waiting` at once, then each change written or pushed at its
- * pace. Messages go to stderr (not with --quiet); on a terminal they wait for the display to end.
+ * pace. Messages go to stderr (not with --quiet); with the terminal display (holdNotices) they wait for its end.
  */
-export async function startMetrics(options: Pick<ResolvedOptions, 'metrics' | 'jobs' | 'host' | 'output'>, env: Env): Promise<RunObserver> {
+export async function startMetrics(options: Pick<ResolvedOptions, 'metrics' | 'jobs' | 'host' | 'output'>, env: Env, {holdNotices = false}: {holdNotices?: boolean} = {}): Promise<RunObserver> {
   const book = new MetricsBook();
   for (const {kind, hash} of options.jobs) book.job(kind, hash, options.host.label);
   const held: string[] = [];
-  const holdLines = options.output === 'human' && env.stderr.isTTY === true;
   const notice = (line: string): void => {
     if (options.output === 'quiet') return;
-    if (holdLines) held.push(line);
+    if (holdNotices) held.push(line);
     else say(env.stderr, line);
   };
   const outputs: Output[] = [];
