@@ -341,7 +341,7 @@ function roundEta(seconds: number | null): number | null {
   return seconds === null ? null : Math.round(seconds * 10) / 10;
 }
 
-/** What a poll's own controller is aborted with (the poll settled, or the run was stopped): one constant, not a DOMException a poll. */
+/** What a poll's own controller is aborted with (the poll settled, or the run was stopped): one constant, not a new DOMException for every poll. */
 const POLL_SETTLED = Object.freeze({settled: true});
 
 /** One poll, abandoned when the run is interrupted or `timeLeftMs` (on the injected clock) runs out. */

@@ -147,3 +147,11 @@ describe('the frame over time', () => {
     expect(draw(boardOf(5), {columns: 10, rows: 24}).lines).toEqual([]);
   });
 });
+
+describe('a terminal one row high', () => {
+  it('gets no frame at all, before any job moved and after: each line would scroll a copy into the history', () => {
+    expect(draw(boardOf(0), {columns: 80, rows: 1}).lines).toEqual([]);
+    for (const n of [1, 40]) expect(draw(boardOf(n), {columns: 80, rows: 1}).lines).toEqual([]);
+    expect(draw(boardOf(40), {columns: 80, rows: 2}).lines).toHaveLength(1);
+  });
+});

@@ -33,6 +33,8 @@ const COUNTS_MIN_COLUMNS = 12;
 export function frame(board: BoardView, now: number, size: FrameSize, symbols: Symbols, host: string, spinnerGlyph: string): Frame {
   const {columns} = size;
   if ((columns ?? 80) < MIN_COLUMNS) return {lines: [], ticking: false}; // the renderer shows nothing there
+  // one row: even one line of frame would leave the cursor below it, and scroll a copy into the history
+  if (size.rows === 1) return {lines: [], ticking: false};
   if (!board.started) {
     return {lines: [[{text: spinnerGlyph, tone: 'spinner'}, {text: ' '}, ...spinnerLine(board.all, host, now, columns, symbols)]], ticking: true};
   }

@@ -346,7 +346,7 @@ export function jobLine(job: JobState<unknown>, now: number, columns: number | u
 }
 
 /**
- * The spinner's text (ora draws the frame and a space before it) while no job has appeared:
+ * The spinner's text (frame.ts puts ora's spinner glyph and a space before it) while no job has appeared:
  * `upload h1: waiting to appear on api7.pcloud.com (12s)`, and while requests fail, why.
  */
 export function spinnerLine(jobs: readonly JobState<unknown>[], host: string, now: number, columns: number | undefined, symbols: Symbols): Line {

@@ -7,7 +7,7 @@ import {JobStates, type JobState} from './job-state.js';
 import type {Renderer} from './renderer.js';
 import {jobsNoun, progressSummary, runSummary, tally} from './run-summary.js';
 
-/** Off a TTY, at most about one line a second per job, plus one per 10% of progress. */
+/** Off a TTY (or with --plain), at most about one line a second per job, plus one per 10% of progress. */
 export const PLAIN_LINE_EVERY_MS = 1000;
 export const WAITING_LINE_EVERY_MS = 10_000;
 /** More jobs than this: each job's progress lines give way to one summary line every few seconds. */

@@ -1,6 +1,7 @@
 import type {JobKind} from '../events.js';
 import {formatBytes, formatPercent, formatRate, formatSeconds} from '../format.js';
 import type {JobState} from './job-state.js';
+import {ExitCode} from '../exit-codes.js';
 
 // What many jobs add up to, for a line that speaks for all of them: the plain log's periodic
 // summary and the run's last line (plain lines and the terminal display print the same one).
@@ -33,21 +34,21 @@ export interface Tally {
 /** Why a job failed, in a word or two, by its exit code (see exit-codes.ts). */
 export function failureReason(exitCode: number, message: string): string {
   switch (exitCode) {
-    case 3:
+    case ExitCode.auth:
       return 'auth';
-    case 4:
+    case ExitCode.notFound:
       return 'not found';
-    case 5:
+    case ExitCode.rateLimited:
       return 'rate limited';
-    case 6:
+    case ExitCode.failure:
       return 'server or network';
-    case 7:
+    case ExitCode.timeout:
       return message.startsWith('stalled') ? 'stalled' : 'timed out';
-    case 8:
+    case ExitCode.partial:
       return 'items failed';
-    case 129:
-    case 130:
-    case 143:
+    case ExitCode.sighup:
+    case ExitCode.sigint:
+    case ExitCode.sigterm:
       return 'interrupted';
     default:
       return 'internal error';
