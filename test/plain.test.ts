@@ -149,3 +149,18 @@ describe('plain lines for many jobs', () => {
     expect(lines).toEqual(['upload h1: error: upload not found after waiting 30s; check the progresshash and that the upload was started with it on api7.pcloud.com']);
   });
 });
+
+describe('what many jobs add up to (run-summary.ts)', () => {
+  it('leaves a failed job out of the percent, as the terminal header does, and counts its bytes in the run line', async () => {
+    const {JobStates} = await import('../src/render/job-state.js');
+    const {progressSummary, runSummary} = await import('../src/render/run-summary.js');
+    const states = new JobStates(new FakeClock(), () => ({}), [
+      {kind: 'upload', hash: 'a'},
+      {kind: 'upload', hash: 'b'},
+    ]);
+    states.apply(statusEvent({event: 'progress', hash: 'a', elapsed: 1, bytes: 5 * MiB, totalBytes: 10 * MiB, percent: 50}));
+    states.apply(statusEvent({event: 'error', hash: 'b', elapsed: 1, bytes: 2 * MiB, totalBytes: 100 * MiB, percent: 2, code: null, message: 'stalled', exitCode: 7}));
+    expect(progressSummary(states.list)).toMatch(/5\.00 MiB of 10\.0 MiB \(50%\)/);
+    expect(runSummary(states.list)).toMatch(/; 7\.00 MiB in /);
+  });
+});

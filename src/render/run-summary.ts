@@ -20,11 +20,16 @@ export interface Tally {
   failed: number;
   /** failed jobs by reason (`not found`, `timed out`...), in the order first met */
   failedBy: Map<string, number>;
-  /** bytes of the jobs whose total is known, and that total */
+  /**
+   * Bytes of the jobs whose total is known, and that total, failed jobs left out: the same
+   * figures as the terminal display's header (frame.ts), so a log and a terminal say one percent.
+   */
   bytes: number;
   totalBytes: number;
-  /** bytes of the jobs with no total (an extraction) */
+  /** bytes of the jobs with no total (an extraction), failed ones left out */
   untotalledBytes: number;
+  /** bytes the failed jobs had moved when they failed: the run's last line counts them */
+  failedBytes: number;
   /** the running jobs' rates added up (bytes/s), null when none has one */
   rate: number | null;
   /** the latest `elapsed` among the jobs' events: how long the run has gone on, in seconds */
@@ -56,7 +61,7 @@ export function failureReason(exitCode: number, message: string): string {
 }
 
 export function tally(jobs: readonly JobState<unknown>[]): Tally {
-  const t: Tally = {jobs: jobs.length, running: 0, retrying: 0, waiting: 0, done: 0, failed: 0, failedBy: new Map(), bytes: 0, totalBytes: 0, untotalledBytes: 0, rate: null, elapsed: 0};
+  const t: Tally = {jobs: jobs.length, running: 0, retrying: 0, waiting: 0, done: 0, failed: 0, failedBy: new Map(), bytes: 0, totalBytes: 0, untotalledBytes: 0, failedBytes: 0, rate: null, elapsed: 0};
   for (const job of jobs) {
     const e = job.last;
     if (e) t.elapsed = Math.max(t.elapsed, e.elapsed);
@@ -71,8 +76,10 @@ export function tally(jobs: readonly JobState<unknown>[]): Tally {
     if (job.phase === 'progress' && !job.retry && e?.rate != null) t.rate = (t.rate ?? 0) + e.rate;
     if (!e) continue;
     const bytes = job.phase === 'done' ? (e.totalBytes ?? e.bytes ?? 0) : (e.bytes ?? 0);
-    if (e.totalBytes !== null) {
-      t.bytes += bytes;
+    if (job.phase === 'error') {
+      t.failedBytes += bytes;
+    } else if (e.totalBytes !== null && e.totalBytes > 0) {
+      t.bytes += Math.min(bytes, e.totalBytes);
       t.totalBytes += e.totalBytes;
     } else {
       t.untotalledBytes += bytes;
@@ -122,6 +129,6 @@ export function runSummary(jobs: readonly JobState<unknown>[]): string | undefin
   const reasons = [...t.failedBy].map(([reason, count]) => `${count} ${reason}`).join(', ');
   const unfinished = t.jobs - t.done - t.failed;
   const counts = [`${t.done} done`, `${t.failed} failed${t.failed > 0 ? ` (${reasons})` : ''}`, unfinished > 0 ? `${unfinished} unfinished` : ''].filter(Boolean).join(', ');
-  const bytes = t.bytes + t.untotalledBytes;
+  const bytes = t.bytes + t.untotalledBytes + t.failedBytes;
   return `${jobsNoun(t.jobs, kindsOf(jobs))}: ${counts}; ${formatBytes(bytes)} in ${formatSeconds(t.elapsed)}`;
 }
