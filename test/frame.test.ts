@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest';
 import type {StatusEvent} from '../src/events.js';
 import {Board} from '../src/render/board.js';
 import {frame, type Frame} from '../src/render/frame.js';
-import {jobLine, labelColumn, lineWidth, plainText, UNICODE_SYMBOLS} from '../src/render/layout.js';
+import {columnsOf, jobLine, labelColumnOf, lineWidth, plainText, UNICODE_SYMBOLS} from '../src/render/layout.js';
 import type {RetryNotice} from '../src/poll-job.js';
 import {statusEvent} from './helpers/events.js';
 import {FakeClock} from './helpers/fake-clock.js';
@@ -97,7 +97,7 @@ describe.each(SIZES)('the frame at $columns x $rows', (size) => {
     expect(text(draw(board, size, clock.now()))).toEqual([expect.stringMatching(/^⠋ upload h0: waiting (to appear )?on api7.*\(2s\)$/)]);
     board.apply(moving(0));
     const [job] = board.all;
-    expect(text(draw(board, size, clock.now()))).toEqual([plainText(jobLine(job!, clock.now(), size.columns, labelColumn([job!.label], size.columns), UNICODE_SYMBOLS))]);
+    expect(text(draw(board, size, clock.now()))).toEqual([plainText(jobLine(job!, clock.now(), size.columns, labelColumnOf(columnsOf(job!.label), size.columns), UNICODE_SYMBOLS))]);
     board.apply(done(0));
     expect(draw(board, size, clock.now()).lines).toEqual([]); // its ✔ line is printed above, once
   });

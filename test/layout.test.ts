@@ -4,7 +4,7 @@ import {statusEvent} from './helpers/events.js';
 import {formatEta} from '../src/format.js';
 import {describeDone} from '../src/render/describe.js';
 import {JobStates} from '../src/render/job-state.js';
-import {ASCII_SYMBOLS, cutMiddle, jobLine, labelColumn, MIN_COLUMNS, plainText, spinnerLine, summaryLine, UNICODE_SYMBOLS} from '../src/render/layout.js';
+import {ASCII_SYMBOLS, columnsOf, cutMiddle, jobLine, labelColumnOf, MIN_COLUMNS, plainText, spinnerLine, summaryLine, UNICODE_SYMBOLS} from '../src/render/layout.js';
 import type {RetryNotice} from '../src/poll-job.js';
 import {FakeClock} from './helpers/fake-clock.js';
 
@@ -22,10 +22,7 @@ const refused = (hash = 'h1'): RetryNotice => ({event: 'retry', kind: 'upload', 
 function screen(columns: number, events: (StatusEvent | RetryNotice)[], symbols = UNICODE_SYMBOLS, clock = new FakeClock()): string[] {
   const states = new JobStates(clock, () => undefined);
   for (const e of events) states.apply(e);
-  const labelWidth = labelColumn(
-    states.list.map((job) => job.label),
-    columns,
-  );
+  const labelWidth = labelColumnOf(Math.max(0, ...states.list.map((job) => columnsOf(job.label))), columns);
   return states.list.map((job) => plainText(jobLine(job, clock.now(), columns, labelWidth, symbols)));
 }
 

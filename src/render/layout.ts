@@ -147,12 +147,10 @@ export function cutEnd(text: string, width: number, ellipsis: string): string {
   return `${headOf(text, width - ellipsisColumns)}${ellipsis}`;
 }
 
-/** The width of the label column: the longest label, within its share of the terminal. */
-export function labelColumn(labels: readonly string[], columns: number | undefined): number {
-  return labelColumnOf(labels.reduce((widest, label) => Math.max(widest, columnsOf(label)), 0), columns);
-}
-
-/** The same, from the widest label's columns (kept by whoever knows every job, so no frame measures them all). */
+/**
+ * The width of the label column: the widest label's columns, within its share of the terminal (the
+ * widest is kept by whoever knows every job, so no frame measures them all).
+ */
 export function labelColumnOf(widestLabel: number, columns: number | undefined): number {
   const share = Math.max(LABEL_MIN_COLUMNS, Math.floor((usableColumns(columns) + 1) * LABEL_SHARE));
   return Math.min(share, widestLabel);
