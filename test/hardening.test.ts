@@ -1,12 +1,12 @@
-import {execFileSync} from 'node:child_process';
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {afterEach, describe, expect, it} from 'vitest';
 import {createClient} from '../src/api/client.js';
 import {Emulator, type ScriptedAnswer} from '../src/emulator/index.js';
 import {parseHost} from '../src/host.js';
 import {AUTH, events, runCli, startCli} from './helpers/cli.js';
+import {makeTestCertificate, type TestCertificate} from './helpers/tls.js';
 
 const emulators: Emulator[] = [];
 async function emulatorWith(options: Parameters<typeof Emulator.start>[0] = {}): Promise<Emulator> {
@@ -22,17 +22,9 @@ const finished = Emulator.uploadAnswer({uploaded: 100, total: 100, finished: tru
 const noLeak = (text: string): void => expect(text).not.toContain(AUTH);
 
 describe('TLS', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pp-tls-'));
-  const file = (name: string): string => join(dir, name);
-  beforeAll(() => {
-    // a CA of our own and a certificate it signs for 127.0.0.1 and api.pcloud.test
-    const openssl = (...args: string[]): void => void execFileSync('openssl', args, {stdio: 'ignore'});
-    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '2', '-subj', '/CN=pcloud-progress test CA');
-    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=127.0.0.1');
-    writeFileSync(file('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:api.pcloud.test\n');
-    openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('server.pem'), '-days', '2', '-extfile', file('san.ext'));
-  });
-  const tls = (): {key: string; cert: string} => ({key: readFileSync(file('server.key'), 'utf8'), cert: readFileSync(file('server.pem'), 'utf8')});
+  // a CA of our own and a certificate it signs for 127.0.0.1 and api.pcloud.test
+  const certificate = (): TestCertificate => makeTestCertificate(['127.0.0.1', 'api.pcloud.test']);
+  const tls = (): {key: string; cert: string} => certificate().tls;
 
   it('refuses a certificate it cannot verify (exit 6), with no switch to turn that off', async () => {
     const emulator = await emulatorWith({tls: tls()});
@@ -45,7 +37,7 @@ describe('TLS', () => {
   it('trusts a private CA given with NODE_EXTRA_CA_CERTS', async () => {
     const emulator = await emulatorWith({tls: tls()});
     emulator.script('uploadprogress', '*', [finished]);
-    const result = await runCli(['upload', 'h1', '--host', `127.0.0.1:${emulator.port}`, '--json'], {env: {NODE_EXTRA_CA_CERTS: file('ca.pem')}});
+    const result = await runCli(['upload', 'h1', '--host', `127.0.0.1:${emulator.port}`, '--json'], {env: {NODE_EXTRA_CA_CERTS: certificate().caFile}});
     expect(result.code).toBe(0);
     expect(emulator.requests).toHaveLength(1);
   });

@@ -1,9 +1,6 @@
-import {execFileSync} from 'node:child_process';
-import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
 import {connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket} from 'node:net';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {RequestError} from 'got';
 import {afterEach, beforeAll, describe, expect, it} from 'vitest';
@@ -13,6 +10,7 @@ import {Emulator, type EmulatorOptions, type ScriptedAnswer} from '../src/emulat
 import {parseHost} from '../src/host.js';
 import {AUTH, events, runCli} from './helpers/cli.js';
 import {FakeClock} from './helpers/fake-clock.js';
+import {makeTestCertificate} from './helpers/tls.js';
 import {runMain} from './helpers/in-process.js';
 
 const closers: (() => Promise<void>)[] = [];
@@ -71,16 +69,10 @@ describe('through a proxy (HTTPS_PROXY / HTTP_PROXY, minus NO_PROXY)', () => {
   /** A made-up API host name that the test proxy alone resolves (to 127.0.0.1): a host that is not loopback. */
   const API_NAME = 'api.proxied.test';
 
-  const dir = mkdtempSync(join(tmpdir(), 'pp-net-tls-'));
-  const file = (name: string): string => join(dir, name);
   let tls: {key: string; cert: string};
+  let caFile: string;
   beforeAll(() => {
-    const openssl = (...args: string[]): void => void execFileSync('openssl', args, {stdio: 'ignore'});
-    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '2', '-subj', '/CN=pcloud-progress test CA');
-    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', `/CN=${API_NAME}`);
-    writeFileSync(file('san.ext'), `subjectAltName=DNS:${API_NAME},IP:127.0.0.1\n`);
-    openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('server.pem'), '-days', '2', '-extfile', file('san.ext'));
-    tls = {key: readFileSync(file('server.key'), 'utf8'), cert: readFileSync(file('server.pem'), 'utf8')};
+    ({tls, caFile} = makeTestCertificate([API_NAME, '127.0.0.1']));
   });
 
   /**
@@ -121,7 +113,7 @@ describe('through a proxy (HTTPS_PROXY / HTTP_PROXY, minus NO_PROXY)', () => {
   it('an https:// API host goes through HTTPS_PROXY (a CONNECT tunnel, kept alive), and the certificate is still checked', async () => {
     const emulator = await tlsEmulator([up(10), up(50), finished]);
     const proxy = await startProxy();
-    const env = {HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`, NODE_EXTRA_CA_CERTS: file('ca.pem')};
+    const env = {HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`, NODE_EXTRA_CA_CERTS: caFile};
     const result = await runCli(['upload', 'h1', '--host', emulator.apiHost, '--interval', '500ms', '--json'], {env}); // the least against a host not on loopback
     expect(result.code).toBe(0);
     // kept alive: fewer tunnels than polls (one, but 500 ms apart on a busy machine a kept-alive
@@ -144,7 +136,7 @@ describe('through a proxy (HTTPS_PROXY / HTTP_PROXY, minus NO_PROXY)', () => {
   ])('reads %s', async (_, vars) => {
     const emulator = await tlsEmulator([finished]);
     const proxy = await startProxy();
-    const result = await runCli(['upload', 'h1', '--host', emulator.apiHost], {env: {...vars(proxy.port), NODE_EXTRA_CA_CERTS: file('ca.pem')}});
+    const result = await runCli(['upload', 'h1', '--host', emulator.apiHost], {env: {...vars(proxy.port), NODE_EXTRA_CA_CERTS: caFile}});
     expect(result.code).toBe(0);
     expect(proxy.connects).toEqual([emulator.apiHost]);
   });
@@ -173,7 +165,7 @@ describe('through a proxy (HTTPS_PROXY / HTTP_PROXY, minus NO_PROXY)', () => {
       const result = await runCli(['upload', 'h1', '--host', host, '--json'], {env: all});
       expect(result.code).toBe(0);
     }
-    const tlsResult = await runCli(['upload', 'h1', '--host', `https://127.0.0.1:${secure.port}`, '--json'], {env: {...all, NODE_EXTRA_CA_CERTS: file('ca.pem')}});
+    const tlsResult = await runCli(['upload', 'h1', '--host', `https://127.0.0.1:${secure.port}`, '--json'], {env: {...all, NODE_EXTRA_CA_CERTS: caFile}});
     expect(tlsResult.code).toBe(0);
     expect(proxy.connects).toEqual([]);
     expect(proxy.plain).toEqual([]);
@@ -184,7 +176,7 @@ describe('through a proxy (HTTPS_PROXY / HTTP_PROXY, minus NO_PROXY)', () => {
   it('sends the user and password of the proxy URL to the proxy, and never prints them', async () => {
     const emulator = await tlsEmulator([finished]);
     const proxy = await startProxy({user: PROXY_USER, password: PROXY_PASSWORD});
-    const ca = {NODE_EXTRA_CA_CERTS: file('ca.pem')};
+    const ca = {NODE_EXTRA_CA_CERTS: caFile};
     const good = await runCli(['upload', 'h1', '--host', emulator.apiHost], {env: {...ca, HTTPS_PROXY: `http://${PROXY_USER}:${PROXY_PASSWORD}@127.0.0.1:${proxy.port}`}});
     expect(good.code).toBe(0);
     const bad = await runCli(['upload', 'h1', '--host', emulator.apiHost, '--json'], {env: {...ca, HTTPS_PROXY: `http://${PROXY_USER}:wrong-${PROXY_PASSWORD}@127.0.0.1:${proxy.port}`}});
@@ -360,16 +352,11 @@ describe('pCloud rate limits over HTTP', () => {
 });
 
 describe('first contact: a wrong host or port', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pp-net-tls2-'));
-  beforeAll(() => {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=127.0.0.1'], {stdio: 'ignore'});
-  });
-
   // in-process, each on a fake clock of its own: the 10 s window passes at once, the tries are real
   it('refused, TLS to plain HTTP, plain HTTP to TLS: exit 6 long before the 60 s window, naming host:port, with a hint', async () => {
     const refusedPort = await closedPort();
     const plain = await emulatorWith();
-    const tls = await emulatorWith({tls: {key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8')}});
+    const tls = await emulatorWith({tls: makeTestCertificate().tls});
     // a TLS server of another make: it answers plain HTTP with a TLS alert record, then hangs up
     const alerting = await listen(createNetServer((socket) => socket.once('data', () => socket.end(Buffer.from([0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46])))));
     const [refused, tlsToPlain, plainToTls, plainToAlert] = await Promise.all([
