@@ -2,6 +2,8 @@
 // when something is wrong, and the suite's own build and slowest files leave a core idle now and
 // then: run one after the other, the two cost about 10 s of wall time on a 2-core machine.
 import {spawn} from 'node:child_process';
+import {mkdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {join, relative} from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 // the packages' own bin files (their exports do not list them: found by path, as npm's .bin links do)
@@ -22,14 +24,26 @@ function run(name, script, args, {live = false} = {}) {
   });
 }
 
-// Both keep what they learnt in node_modules/.cache for the next run: a run after a small change
-// checks again only what it touches (tsc about 2 s of CPU instead of 9, eslint under 1 s instead of
-// 6). A fresh clone (CI) has no cache and checks everything.
+// Both keep what they learnt in node_modules/.cache for the next run. eslint checks again only the
+// files that changed (under 1 s of CPU instead of 6). tsc runs in build mode on a config of the
+// cache's own (the project's, with noEmit and its build info kept there): when no file it reads has
+// changed since a run without errors, it says so in about 0.3 s of CPU and checks nothing; plain
+// --incremental parsed every file again to find that out (about 4 s of CPU a run). A fresh clone (CI)
+// has no cache and checks everything. npm ci empties node_modules, cache and all; after an npm
+// install that changed packages (the lockfile is newer than the build info), tsc checks everything.
 const CACHE = fileURLToPath(new URL('../node_modules/.cache/pcloud-progress/', import.meta.url));
+const TSCONFIG = join(CACHE, 'tsconfig.json');
+const BUILD_INFO = join(CACHE, 'tsc-build.tsbuildinfo');
+mkdirSync(CACHE, {recursive: true});
+const config = `${JSON.stringify({extends: relative(CACHE, fileURLToPath(new URL('../tsconfig.json', import.meta.url))), compilerOptions: {noEmit: true, incremental: true, tsBuildInfoFile: './tsc-build.tsbuildinfo'}})}\n`;
+// written only when it differs: a newer config is a change to tsc, which would check everything again
+if (readFileSync(TSCONFIG, {encoding: 'utf8', flag: 'a+'}) !== config) writeFileSync(TSCONFIG, config);
+const mtime = (file) => statSync(file, {throwIfNoEntry: false})?.mtimeMs ?? 0;
+if (mtime(fileURLToPath(new URL('../package-lock.json', import.meta.url))) > mtime(BUILD_INFO)) rmSync(BUILD_INFO, {force: true});
 
 const codes = await Promise.all([
-  run('typecheck (tsc --noEmit)', bin('typescript', 'bin/tsc'), ['--noEmit', '--incremental', '--tsBuildInfoFile', `${CACHE}tsc.tsbuildinfo`]),
-  run('lint (eslint .)', bin('eslint', 'bin/eslint.js'), ['.', '--cache', '--cache-strategy', 'content', '--cache-location', `${CACHE}eslint`]),
+  run('typecheck (tsc --noEmit)', bin('typescript', 'bin/tsc'), ['--build', TSCONFIG]),
+  run('lint (eslint .)', bin('eslint', 'bin/eslint.js'), ['.', '--cache', '--cache-strategy', 'content', '--cache-location', join(CACHE, 'eslint')]),
   run('vitest', bin('vitest', 'vitest.mjs'), ['run', ...process.argv.slice(2)], {live: true}),
 ]);
 process.exitCode = codes.find((code) => code !== 0) ?? 0;
