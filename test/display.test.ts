@@ -1,16 +1,15 @@
 import {mkdtempSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {describe, expect, it} from 'vitest';
+import {describe, expect} from 'vitest';
 import stringWidth from 'string-width';
+import type {Emulator} from '../src/emulator/index.js';
 import {hasTmux} from './helpers/tmux.js';
-import {expectTerminalRestored, finished, repeat, terminalLab, up} from './helpers/tty.js';
+import {expectTerminalRestored, finished, repeat, terminalTest, up} from './helpers/tty.js';
 
 // Many jobs on one screen, in a real terminal (tmux): the display never grows taller than the
 // terminal, shows the jobs that move, and leaves in the scrollback each job's end once and no
 // copy of a frame, also when the terminal is made shorter and taller mid-run.
-
-const lab = terminalLab();
 
 /** A hash file of `hashes`, one a line. */
 function hashFile(hashes: string[]): string {
@@ -22,8 +21,8 @@ function hashFile(hashes: string[]): string {
 const MOVING = ['m1', 'm2', 'm3'];
 const forty = (): string[] => [...MOVING, ...Array.from({length: 37}, (_, i) => `gone${i + 4}`)];
 /** 3 uploads that move for `polls` polls then finish; the emulator knows nothing of the others. */
-function scriptMoving(polls: number): void {
-  for (const hash of MOVING) lab.emulator.script('uploadprogress', hash, [...Array.from({length: polls}, (_, i) => up(1 + (18 * i) / polls)), finished]);
+function scriptMoving(emulator: Emulator, polls: number): void {
+  for (const hash of MOVING) emulator.script('uploadprogress', hash, [...Array.from({length: polls}, (_, i) => up(1 + (18 * i) / polls)), finished]);
 }
 
 /** Lines of the display itself: a job's row, the header, `+N more`. None may stay behind. */
@@ -48,9 +47,9 @@ function expectEachEndOnce(text: string, hashes: string[]): void {
 /** The non-empty lines of the screen, with the ✔/✖ lines above the display left out. */
 const displayLines = (screen: string): string[] => screen.split('\n').filter((line) => line.trim() !== '' && !/^[✔✖] /.test(line));
 
-describe.skipIf(!hasTmux)('many jobs in a real terminal', () => {
-  it('at 80x24 with 40 jobs (3 moving, 37 never found): the moving ones on screen, a header, and a scrollback with each end once and no frame', async () => {
-    scriptMoving(40);
+describe.skipIf(!hasTmux).concurrent('many jobs in a real terminal', () => {
+  terminalTest('at 80x24 with 40 jobs (3 moving, 37 never found): the moving ones on screen, a header, and a scrollback with each end once and no frame', async ({lab}) => {
+    scriptMoving(lab.emulator, 40);
     const hashes = forty();
     const tty = lab.run(['upload', '--hash-file', hashFile(hashes), '--interval', '100ms', '--wait', '3s']);
     const screen = await tty.waitFor(/^upload m3 .* \d+% /m);
@@ -67,7 +66,7 @@ describe.skipIf(!hasTmux)('many jobs in a real terminal', () => {
     expectTerminalRestored(tty.raw());
   });
 
-  it('at 80x24 with 1000 jobs that all move: 21 moving ones on screen under a header, and 1000 ends, each once, in the scrollback', async () => {
+  terminalTest('at 80x24 with 1000 jobs that all move: 21 moving ones on screen under a header, and 1000 ends, each once, in the scrollback', async ({lab}) => {
     const hashes = Array.from({length: 1000}, (_, i) => `j${i + 1}`);
     // every request takes the next answer: a little further each time, whichever job asks
     // (more answers than the 8 s run asks for, whatever the machine's speed: a source that never runs dry)
@@ -86,8 +85,8 @@ describe.skipIf(!hasTmux)('many jobs in a real terminal', () => {
     expectTerminalRestored(tty.raw());
   });
 
-  it('leaves no stale frame on screen nor in the scrollback when the terminal goes from 80x30 to 80x3 and back', async () => {
-    scriptMoving(60);
+  terminalTest('leaves no stale frame on screen nor in the scrollback when the terminal goes from 80x30 to 80x3 and back', async ({lab}) => {
+    scriptMoving(lab.emulator, 60);
     const hashes = forty();
     const tty = lab.run(['upload', '--hash-file', hashFile(hashes), '--interval', '100ms', '--wait', '30s'], {}, {columns: 80, rows: 30});
     await tty.waitFor(/^upload m3 .* \d+% /m);
@@ -111,8 +110,8 @@ describe.skipIf(!hasTmux)('many jobs in a real terminal', () => {
     expect(history.split('\n').filter((line) => FRAME_LINE.test(line))).toEqual([]);
   });
 
-  it('keeps the ✔ lines of jobs that end while the terminal is 3 rows high, once each, when it grows back to 30', async () => {
-    scriptMoving(30);
+  terminalTest('keeps the ✔ lines of jobs that end while the terminal is 3 rows high, once each, when it grows back to 30', async ({lab}) => {
+    scriptMoving(lab.emulator, 30);
     const hashes = forty();
     const tty = lab.run(['upload', '--hash-file', hashFile(hashes), '--interval', '100ms', '--wait', '30s'], {}, {columns: 80, rows: 30});
     await tty.waitFor(/^upload m3 .* \d+% /m);
@@ -132,7 +131,7 @@ describe.skipIf(!hasTmux)('many jobs in a real terminal', () => {
     expect(tty.history().split('\n').filter((line) => FRAME_LINE.test(line))).toEqual([]);
   });
 
-  it('cuts a wide file name by its columns, in the middle, never leaving the terminal to cut the line (200 columns)', async () => {
+  terminalTest('cuts a wide file name by its columns, in the middle, never leaving the terminal to cut the line (200 columns)', async ({lab}) => {
     const name = '写真アルバム二〇二四年夏休み北海道旅行🎉🎉.tar';
     const long = 'x'.repeat(80); // a label column of 80: the name has about 40 columns left, and takes 46
     // moving: a rate and an ETA take their room too

@@ -1,13 +1,13 @@
 import {mkdtempSync, readFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {afterEach, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {localeIsUtf8} from '../src/env.js';
 import {isCi} from '../src/session.js';
 import {AUTH, BIN} from './helpers/cli.js';
 import {eventually} from './helpers/eventually.js';
 import {runMain} from './helpers/in-process.js';
-import {expectTerminalRestored, finished, lineOf, notFound, repeat, terminalLab, up} from './helpers/tty.js';
+import {expectTerminalRestored, finished, lineOf, notFound, repeat, terminalTest, up} from './helpers/tty.js';
 import {hasTmux, Terminal} from './helpers/tmux.js';
 
 // Which face a run shows: --plain on a terminal, what `CI` means, and a C locale's ASCII.
@@ -40,10 +40,8 @@ describe('the rules', () => {
   });
 });
 
-const lab = terminalLab();
-
-describe.skipIf(!hasTmux)('in a real terminal', () => {
-  it('--plain prints plain lines, no spinner and no bar', async () => {
+describe.skipIf(!hasTmux).concurrent('in a real terminal', () => {
+  terminalTest('--plain prints plain lines, no spinner and no bar', async ({lab}) => {
     lab.emulator.script('uploadprogress', 'h1', [notFound, up(3), up(10), finished]);
     const tty = lab.run(['upload', 'h1', '--interval', '100ms', '--plain']);
     const end = await tty.waitFor(/EXIT=\d+/);
@@ -55,7 +53,7 @@ describe.skipIf(!hasTmux)('in a real terminal', () => {
     expect(tty.raw()).not.toMatch(/\u001b\[\d*A/); // nothing redrawn in place
   });
 
-  it.each(['false', '0', ''])('draws the bars when CI=%j', async (value) => {
+  terminalTest.for(['false', '0', ''])('draws the bars when CI=%j', async (value, {lab}) => {
     lab.emulator.script('uploadprogress', 'h1', [up(3), ...repeat(up(5), 8), finished]);
     const tty = lab.run(['upload', 'h1', '--interval', '100ms'], {CI: value});
     expect(lineOf(await tty.waitFor(/ 25% /), 'upload h1')).toMatch(/^upload h1 +█+░+ +25%/);
@@ -65,7 +63,7 @@ describe.skipIf(!hasTmux)('in a real terminal', () => {
     expectTerminalRestored(tty.raw());
   });
 
-  it.each<Record<string, string>>([{LANG: 'C'}, {LC_ALL: 'C'}, {LANG: 'POSIX'}, {LC_ALL: 'POSIX', LANG: 'en_US.UTF-8'}])('draws with ASCII in a C locale (%j)', async (locale) => {
+  terminalTest.for<Record<string, string>>([{LANG: 'C'}, {LC_ALL: 'C'}, {LANG: 'POSIX'}, {LC_ALL: 'POSIX', LANG: 'en_US.UTF-8'}])('draws with ASCII in a C locale (%j)', async (locale, {lab}) => {
     lab.emulator.script('uploadprogress', 'h1', [notFound, ...repeat(up(5), 10), finished]);
     const tty = lab.run(['upload', 'h1', '--interval', '100ms'], locale);
     expect(lineOf(await tty.waitFor(/ 25% /), 'upload h1')).toMatch(/^upload h1 +#+-+ +25%/);
@@ -75,11 +73,8 @@ describe.skipIf(!hasTmux)('in a real terminal', () => {
   });
 });
 
-describe.skipIf(!hasTmux)('stopped with Ctrl-Z', () => {
-  let terminal: Terminal | undefined;
-  afterEach(() => terminal?.kill());
-
-  it('the time stopped is not the job\'s: --json\'s duration leaves it out', async () => {
+describe.skipIf(!hasTmux).concurrent('stopped with Ctrl-Z', () => {
+  terminalTest('the time stopped is not the job\'s: --json\'s duration leaves it out', async ({lab, onTestFinished}) => {
     // 40 answers that move, one a poll: the job moves only while it is polled
     lab.emulator.script('uploadprogress', 'h1', [...Array.from({length: 40}, (_, i) => up(i / 2)), finished]);
     const out = join(mkdtempSync(join(tmpdir(), 'pp-stop-')), 'events.ndjson');
@@ -92,7 +87,8 @@ describe.skipIf(!hasTmux)('stopped with Ctrl-Z', () => {
     };
     // in an interactive shell, so that Ctrl-Z really stops it; stdout to a file, to be read whole
     const command = `exec '${process.execPath}' '${BIN}' upload h1 --json --interval 100ms --host ${lab.emulator.url} > '${out}'`;
-    terminal = new Terminal(['sh', '-c', command], {PCLOUD_AUTH: AUTH}, {columns: 80, rows: 24}, {interactive: true});
+    const terminal = new Terminal(['sh', '-c', command], {PCLOUD_AUTH: AUTH}, {columns: 80, rows: 24}, {interactive: true});
+    onTestFinished(() => terminal.kill());
     await eventually('a progress event', () => read().includes('"event":"progress"'));
     terminal.keys('C-z');
     await terminal.waitFor(/Stopped/);

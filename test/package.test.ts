@@ -4,10 +4,11 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {Emulator, type EmulatorOptions} from '../src/emulator/index.js';
 import {zipArchive} from '../src/emulator/zip.js';
 import {AUTH} from './helpers/cli.js';
+import {emulatorTest} from './helpers/emulator-test.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -22,8 +23,8 @@ function recipe(name: string): string {
 
 let tarball: string;
 let project: string;
-let emulator: Emulator;
-const env = (): NodeJS.ProcessEnv => ({PATH: `${join(project, 'node_modules', '.bin')}:${process.env.PATH}`, HOME: process.env.HOME, PCLOUD_AUTH: AUTH, HOST: emulator.url});
+/** A user's shell in the project: the package's command on the PATH, the token set, `$HOST` the emulator's origin when there is one. */
+const env = (host?: string): NodeJS.ProcessEnv => ({PATH: `${join(project, 'node_modules', '.bin')}:${process.env.PATH}`, HOME: process.env.HOME, PCLOUD_AUTH: AUTH, ...(host ? {HOST: host} : {})});
 
 let installOutput: string;
 
@@ -47,18 +48,11 @@ beforeAll(async () => {
   // offline: the package must need nothing from the registry
   const {stdout, stderr} = await run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], {cwd: project});
   installOutput = stdout + stderr;
-  emulator = await Emulator.start();
 }, 120_000);
 
-// one emulator for the file: each test's scripts are checked when it ends, not all at the file's end
-afterEach(() => {
-  emulator.verifyScripts();
-});
-afterAll(async () => {
-  await emulator?.close();
-});
-
-describe('the packed package', () => {
+// The tests below only read what beforeAll made, or run the package against an emulator of their own
+// (emulatorTest): side by side, as most of their time is spent waiting on npm, bash and the CLI.
+describe.concurrent('the packed package', () => {
   it('holds only what users need', async () => {
     const {stdout} = await run('tar', ['-tzf', tarball]);
     const files = stdout.trim().split('\n').sort();
@@ -102,41 +96,43 @@ describe('the packed package', () => {
     }
   });
 
-  it('installs into an empty folder and runs --version, --help and demo with npx', async () => {
+  it('installs into an empty folder: npx finds its command, which runs --version, --help and the demo', async () => {
     const version = await run('npx', ['--no-install', 'pcloud-progress', '--version'], {cwd: project, env: env()});
     expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
-    const help = await run('npx', ['--no-install', 'pcloud-progress', 'zip', '--help'], {cwd: project, env: env()});
+    // the rest through the link npx ran (node_modules/.bin, first on env()'s PATH): npx itself costs
+    // about 0.8 s of CPU a run, and would add nothing the first run has not shown
+    const help = await run('pcloud-progress', ['zip', '--help'], {cwd: project, env: env()});
     expect(help.stdout).toMatch(/Examples:/);
-    const demo = await run('npx', ['--no-install', 'pcloud-progress', 'demo', '--duration', '300ms', '--interval', '20ms'], {cwd: project, env: env()});
+    const demo = await run('pcloud-progress', ['demo', '--duration', '300ms', '--interval', '20ms'], {cwd: project, env: env()});
     expect(demo.stderr).toMatch(/^upload up-\w+: done: 100%/m);
     expect(demo.stderr).toMatch(/^zip zip-\w+: done: 100%/m);
   });
 });
 
-describe('README recipes, as written', () => {
+describe.concurrent('README recipes, as written', () => {
   const finished = Emulator.uploadAnswer({uploaded: 1000, total: 1000, finished: true, files: [{name: 'a.bin', fileid: 4242}]});
 
   /** A recipe run by bash: its status and output, whether it succeeded or not. */
   const runRecipe = (name: string, vars: Record<string, string>): Promise<{code: number; stdout: string; stderr: string}> =>
-    run('bash', ['--norc', '-c', recipe(name)], {env: {...env(), ...vars}}).then(
+    run('bash', ['--norc', '-c', recipe(name)], {env: {...env(vars.HOST), ...vars}}).then(
       ({stdout, stderr}) => ({code: 0, stdout, stderr}),
       (error: {code: number; stdout: string; stderr: string}) => ({code: error.code, stdout: error.stdout, stderr: error.stderr}),
     );
 
-  it('jq: waits for the upload, then uses the file id; a failed upload stops it with its exit code', async () => {
+  emulatorTest('jq: waits for the upload, then uses the file id; a failed upload stops it with its exit code', async ({emulator}) => {
     emulator.script('uploadprogress', 'r1', [Emulator.error(1900), Emulator.uploadAnswer({uploaded: 500, total: 1000}), finished]);
-    expect(await runRecipe('jq-fileid', {HASH: 'r1'})).toMatchObject({code: 0, stdout: 'uploaded as file 4242\n'});
+    expect(await runRecipe('jq-fileid', {HASH: 'r1', HOST: emulator.url})).toMatchObject({code: 0, stdout: 'uploaded as file 4242\n'});
     emulator.script('uploadprogress', 'r1-denied', [Emulator.uploadAnswer({uploaded: 500, total: 1000}), Emulator.error(2000)]);
-    const failed = await runRecipe('jq-fileid', {HASH: 'r1-denied'});
+    const failed = await runRecipe('jq-fileid', {HASH: 'r1-denied', HOST: emulator.url});
     expect(failed).toMatchObject({code: 3, stdout: ''});
     expect(failed.stderr).toMatch(/authentication failed/);
   });
 
-  it('jq: logs the percent as it goes, ending with 100%, never null; fails with the upload', async () => {
+  emulatorTest('jq: logs the percent as it goes, ending with 100%, never null; fails with the upload', async ({emulator}) => {
     emulator.script('uploadprogress', 'r2', [Emulator.error(1900), Emulator.uploadAnswer({uploaded: 250, total: 1000}), Emulator.uploadAnswer({uploaded: 500, total: 1000}), finished]);
-    expect(await runRecipe('jq-percent', {HASH: 'r2'})).toMatchObject({code: 0, stdout: '25%\n50%\n100%\n'});
+    expect(await runRecipe('jq-percent', {HASH: 'r2', HOST: emulator.url})).toMatchObject({code: 0, stdout: '25%\n50%\n100%\n'});
     emulator.script('uploadprogress', 'r2-denied', [Emulator.uploadAnswer({uploaded: 250, total: 1000}), Emulator.error(2000)]);
-    expect(await runRecipe('jq-percent', {HASH: 'r2-denied'})).toMatchObject({code: 3, stdout: '25%\n'});
+    expect(await runRecipe('jq-percent', {HASH: 'r2-denied', HOST: emulator.url})).toMatchObject({code: 3, stdout: '25%\n'});
   });
 
   describe('extraction: finished within extractarchive, watched, or refused', () => {
@@ -180,18 +176,18 @@ describe('README recipes, as written', () => {
     expect(done).toHaveLength(5);
   });
 
-  it('CI step: passes when the upload finishes, fails the job when it does not', async () => {
+  emulatorTest('CI step: passes when the upload finishes, fails the job when it does not', async ({emulator}) => {
     emulator.script('uploadprogress', 'ok', [finished]);
-    await expect(run('bash', ['--norc', '-c', recipe('ci-step')], {env: {...env(), HASH: 'ok'}})).resolves.toBeTruthy();
+    await expect(run('bash', ['--norc', '-c', recipe('ci-step')], {env: {...env(emulator.url), HASH: 'ok'}})).resolves.toBeTruthy();
     emulator.script('uploadprogress', 'denied', [Emulator.error(2000)]);
-    const failed = await run('bash', ['--norc', '-c', recipe('ci-step')], {env: {...env(), HASH: 'denied'}}).catch((error: {code: number; stderr: string}) => error);
+    const failed = await run('bash', ['--norc', '-c', recipe('ci-step')], {env: {...env(emulator.url), HASH: 'denied'}}).catch((error: {code: number; stderr: string}) => error);
     expect(failed).toMatchObject({code: 1, stderr: 'upload denied failed with exit code 3\n'});
   });
 
-  it('Node.js: the library from the installed package', async () => {
+  emulatorTest('Node.js: the library from the installed package', async ({emulator}) => {
     emulator.script('uploadprogress', 'r3', [Emulator.uploadAnswer({uploaded: 500, total: 1000}), finished]);
     writeFileSync(join(project, 'recipe.mjs'), recipe('node-library'));
-    const {stdout} = await run(process.execPath, ['recipe.mjs'], {cwd: project, env: {...env(), HASH: 'r3'}});
+    const {stdout} = await run(process.execPath, ['recipe.mjs'], {cwd: project, env: {...env(emulator.url), HASH: 'r3'}});
     expect(stdout).toBe('50.0%\nuploaded as file 4242\n');
   });
 });

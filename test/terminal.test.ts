@@ -2,16 +2,14 @@ import {execFileSync, spawn} from 'node:child_process';
 import {existsSync, mkdtempSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {afterEach, describe, expect, it} from 'vitest';
+import {afterEach, describe, expect} from 'vitest';
 import {AUTH, BIN} from './helpers/cli.js';
 import {eventually} from './helpers/eventually.js';
-import {expectTerminalRestored, finished, lineOf, notFound, repeat, terminalLab, up} from './helpers/tty.js';
+import {expectTerminalRestored, finished, lineOf, notFound, repeat, terminalTest, up} from './helpers/tty.js';
 import {hasTmux} from './helpers/tmux.js';
 
 // The terminal around the display, and what it does to the program: keys (Ctrl-C, Ctrl-Z), resizes,
 // colors and CI, a token typed at a prompt, a console without Unicode, a pseudo-terminal of 0 columns.
-
-const lab = terminalLab();
 
 /** `ps` state letters of the shell's children (T = stopped). */
 function childStates(shellPid: number): string {
@@ -22,8 +20,8 @@ function childStates(shellPid: number): string {
   }
 }
 
-describe.skipIf(!hasTmux)('in a real terminal', () => {
-  it('restores the terminal after Ctrl-C, during the spinner and during the bars', async () => {
+describe.skipIf(!hasTmux).concurrent('in a real terminal', () => {
+  terminalTest('restores the terminal after Ctrl-C, during the spinner and during the bars', async ({lab}) => {
     lab.emulator.script('uploadprogress', 'spin', [notFound]);
     const spinning = lab.run(['upload', 'spin', '--interval', '100ms']);
     await spinning.waitFor(/waiting to appear/);
@@ -40,7 +38,7 @@ describe.skipIf(!hasTmux)('in a real terminal', () => {
     expectTerminalRestored(barred.raw());
   });
 
-  it('uses colors on a color terminal, and none with NO_COLOR or --no-color', async () => {
+  terminalTest('uses colors on a color terminal, and none with NO_COLOR or --no-color', async ({lab}) => {
     const sgr = /\u001b\[[0-9;]*m/;
     lab.emulator.script('uploadprogress', '*', [up(3), up(6), finished]);
     const colored = lab.run(['upload', 'h1', '--interval', '100ms']);
@@ -58,7 +56,7 @@ describe.skipIf(!hasTmux)('in a real terminal', () => {
     expect(flag.raw()).not.toMatch(sgr);
   });
 
-  it('prints plain lines, no spinner and no bar, when CI is set', async () => {
+  terminalTest('prints plain lines, no spinner and no bar, when CI is set', async ({lab}) => {
     lab.emulator.script('uploadprogress', 'h1', [notFound, up(3), finished]);
     const tty = lab.run(['upload', 'h1', '--interval', '100ms'], {CI: 'true'});
     const end = await tty.waitFor(/EXIT=0/);
@@ -67,7 +65,7 @@ describe.skipIf(!hasTmux)('in a real terminal', () => {
     expect(tty.raw()).not.toMatch(/\u001b\[\?25l/);
   });
 
-  it('redraws every line at the new width when the terminal shrinks mid-run', async () => {
+  terminalTest('redraws every line at the new width when the terminal shrinks mid-run', async ({lab}) => {
     lab.emulator.script('uploadprogress', 'a', [up(3, 'a-rather-long-file-name-for-the-line.bin'), up(4, 'a-rather-long-file-name-for-the-line.bin')]);
     lab.emulator.script('uploadprogress', 'b', [up(5, 'another-long-file-name-for-the-line.bin'), up(6, 'another-long-file-name-for-the-line.bin')]);
     const tty = lab.run(['upload', 'a', 'b', '--interval', '100ms']);
@@ -78,7 +76,7 @@ describe.skipIf(!hasTmux)('in a real terminal', () => {
     for (const line of screen.split('\n').filter(Boolean)) expect(line.length).toBeLessThan(40);
   });
 
-  it('gives the terminal back on Ctrl-Z and redraws on fg', async () => {
+  terminalTest('gives the terminal back on Ctrl-Z and redraws on fg', async ({lab}) => {
     lab.emulator.script('uploadprogress', 'h1', [up(1), up(3), up(5)]);
     const tty = lab.run(['upload', 'h1', '--interval', '100ms'], {}, {columns: 80, rows: 24}, {interactive: true});
     await tty.waitFor(/^upload h1 .* 25% /m);
@@ -98,7 +96,7 @@ describe.skipIf(!hasTmux)('in a real terminal', () => {
     expectTerminalRestored(tty.raw());
   });
 
-  it('--auth-file - on a terminal asks for the token on stderr and reads it without echo', async () => {
+  terminalTest('--auth-file - on a terminal asks for the token on stderr and reads it without echo', async ({lab}) => {
     lab.emulator.script('uploadprogress', 'h1', [finished]);
     const tty = lab.run(['upload', 'h1', '--auth-file', '-'], {PCLOUD_AUTH: ''});
     await tty.waitFor(/paste the token for --auth-file \(not shown\), then Enter:/);
@@ -110,7 +108,7 @@ describe.skipIf(!hasTmux)('in a real terminal', () => {
     expect(lab.emulator.requests[0]?.params.auth).toBe(AUTH);
   });
 
-  it('draws with ASCII on a terminal without Unicode (the Linux console)', async () => {
+  terminalTest('draws with ASCII on a terminal without Unicode (the Linux console)', async ({lab}) => {
     lab.emulator.script('uploadprogress', 'h1', [notFound, notFound, ...repeat(up(5), 10), finished]);
     lab.emulator.script('uploadprogress', 'h2', [notFound]);
     const tty = lab.run(['upload', 'h1', 'h2', '--interval', '100ms', '--wait', '2s'], {TERM: 'linux'});
@@ -170,23 +168,23 @@ describe.skipIf(!hasScript || !existsSync('/bin/sh'))('in a pseudo-terminal that
     if (!ended) process.kill(pid, 'SIGKILL');
     expect(ended).toBe(true);
   }
-  const command = (args: string[]): string => [process.execPath, BIN, ...args, '--host', lab.emulator.url].map((arg) => `'${arg}'`).join(' ');
+  const command = (host: string, args: string[]): string => [process.execPath, BIN, ...args, '--host', host].map((arg) => `'${arg}'`).join(' ');
 
-  it('prints plain lines, not a spinner, and ends on SIGTERM', async () => {
+  terminalTest('prints plain lines, not a spinner, and ends on SIGTERM', async ({lab}) => {
     lab.emulator.script('uploadprogress', 'h1', [notFound]);
-    const pty = inPty(`stty cols 0 rows 24; echo PID=$$; exec ${command(['upload', 'h1', '--interval', '50ms'])}`);
+    const pty = inPty(`stty cols 0 rows 24; echo PID=$$; exec ${command(lab.emulator.url, ['upload', 'h1', '--interval', '50ms'])}`);
     await pty.waitFor(/upload h1: waiting for it to appear on/);
     await terminate(pty);
     expect(pty.output()).toMatch(/upload h1: error: terminated \(SIGTERM\)/);
     expect(pty.output()).not.toMatch(/\u001b/);
   });
 
-  it('stays calm and ends on SIGTERM when the width drops to 0 mid-run', async () => {
+  terminalTest('stays calm and ends on SIGTERM when the width drops to 0 mid-run', async ({lab}) => {
     lab.emulator.script('uploadprogress', 'h1', [notFound]);
     const flag = join(mkdtempSync(join(tmpdir(), 'pp-pty-')), 'shrink');
     // the shell shrinks the pty to 0 columns (SIGWINCH to the program) once the test drops the flag file
     const shrink = `(i=0; while [ ! -e '${flag}' ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; stty cols 0 </dev/tty; rm -f '${flag}') &`;
-    const pty = inPty(`stty cols 80 rows 24; ${shrink} echo PID=$$; exec ${command(['upload', 'h1', '--interval', '50ms'])}`);
+    const pty = inPty(`stty cols 80 rows 24; ${shrink} echo PID=$$; exec ${command(lab.emulator.url, ['upload', 'h1', '--interval', '50ms'])}`);
     await pty.waitFor(/waiting to appear on/); // the spinner
     writeFileSync(flag, '');
     await eventually('the pty to shrink', () => !existsSync(flag));

@@ -1,16 +1,14 @@
-import {describe, expect, it} from 'vitest';
+import {describe, expect} from 'vitest';
 import {Emulator, FAULTS, type ScriptedAnswer} from '../src/emulator/index.js';
-import {expectTerminalRestored, finished, lineOf, notFound, repeat, terminalLab, up} from './helpers/tty.js';
+import {expectTerminalRestored, finished, lineOf, notFound, repeat, terminalTest, up} from './helpers/tty.js';
 import {hasTmux} from './helpers/tmux.js';
 
 // What the display draws, in a real terminal (tmux). What the terminal around it does to the
 // program (Ctrl-C, Ctrl-Z, resizes, colors, a console without Unicode, 0 columns) is in
 // terminal.test.ts: two files, so that two workers run them side by side.
 
-const lab = terminalLab();
-
-describe.skipIf(!hasTmux)('in a real terminal', () => {
-  it('shows a spinner while not found, then a bar with percent, bytes and the file name, then a summary', async () => {
+describe.skipIf(!hasTmux).concurrent('in a real terminal', () => {
+  terminalTest('shows a spinner while not found, then a bar with percent, bytes and the file name, then a summary', async ({lab}) => {
     lab.emulator.script('uploadprogress', 'h1', [...repeat(notFound, 15), up(2), up(5), ...repeat(up(9), 12), up(15), finished]);
     const tty = lab.run(['upload', 'h1', '--interval', '100ms']);
     expect(await tty.waitFor(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] upload h1: waiting to appear on 127\.0\.0\.1:\d+ \(\d+s\)/)).toBeTruthy();
@@ -23,7 +21,7 @@ describe.skipIf(!hasTmux)('in a real terminal', () => {
     expectTerminalRestored(tty.raw());
   });
 
-  it('draws one line per job, redrawn in place, each finishing on its own', async () => {
+  terminalTest('draws one line per job, redrawn in place, each finishing on its own', async ({lab}) => {
     for (const [i, hash] of ['a', 'b', 'c'].entries()) {
       lab.emulator.script('uploadprogress', hash, [...repeat(up(1), 2), ...[2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map((n) => up(n * (i + 1) > 19 ? 19 : n * (i + 1))), ...repeat(up(19), 10 * (i + 1)), finished]);
     }
@@ -40,7 +38,7 @@ describe.skipIf(!hasTmux)('in a real terminal', () => {
     expectTerminalRestored(tty.raw());
   });
 
-  it('keeps the percent on screen in a 40-column terminal, even with a long hash', async () => {
+  terminalTest('keeps the percent on screen in a 40-column terminal, even with a long hash', async ({lab}) => {
     const hash = 'h'.repeat(100);
     lab.emulator.script('uploadprogress', hash, [up(5)]); // stays at 25% for good
     const tty = lab.run(['upload', hash, '--interval', '100ms'], {}, {columns: 40, rows: 10});
@@ -50,7 +48,7 @@ describe.skipIf(!hasTmux)('in a real terminal', () => {
     expect(line.length).toBeLessThan(40);
   });
 
-  it('restores the terminal after an error, with the error in the summary', async () => {
+  terminalTest('restores the terminal after an error, with the error in the summary', async ({lab}) => {
     lab.emulator.script('uploadprogress', 'h1', [up(1), up(2), Emulator.error(2000)]);
     const tty = lab.run(['upload', 'h1', '--interval', '100ms']);
     const end = await tty.waitFor(/EXIT=3/);
@@ -58,7 +56,7 @@ describe.skipIf(!hasTmux)('in a real terminal', () => {
     expectTerminalRestored(tty.raw());
   });
 
-  it('prints each job\'s end once, above the rows, as soon as it ends, while the others go on', async () => {
+  terminalTest('prints each job\'s end once, above the rows, as soon as it ends, while the others go on', async ({lab}) => {
     lab.emulator.script('uploadprogress', 'h5', [up(1), up(2), up(3), up(4)]); // stays at 20% for good
     lab.emulator.script('uploadprogress', 'h6', [up(5), up(10), finished]);
     lab.emulator.script('uploadprogress', 'h8', [notFound]);
@@ -77,7 +75,7 @@ describe.skipIf(!hasTmux)('in a real terminal', () => {
     expect(end).not.toMatch(/^upload h5 /m);
   });
 
-  it.each([40, 80])('says on the line that requests are failing, in place of the stale rate and ETA, at %i columns', async (columns) => {
+  terminalTest.for([40, 80])('says on the line that requests are failing, in place of the stale rate and ETA, at %i columns', async (columns, {lab}) => {
     lab.emulator.script('uploadprogress', 'rt2', [up(2), up(5), up(7.5)]);
     const tty = lab.run(['upload', 'rt2', '--interval', '100ms'], {}, {columns, rows: 10});
     const moving = lineOf(await tty.waitFor(/ 37% /), 'upload rt2');
@@ -89,7 +87,7 @@ describe.skipIf(!hasTmux)('in a real terminal', () => {
     expect(line.length).toBeLessThan(columns);
   });
 
-  it.each([40, 80])('cuts long labels in the middle, so part1 and part2 stay apart, at %i columns', async (columns) => {
+  terminalTest.for([40, 80])('cuts long labels in the middle, so part1 and part2 stay apart, at %i columns', async (columns, {lab}) => {
     const hashes = ['nightly-backup-2024-11-28-part1', 'nightly-backup-2024-11-28-part2'];
     for (const hash of hashes) lab.emulator.script('uploadprogress', hash, [up(5)]);
     const tty = lab.run(['upload', ...hashes, '--interval', '100ms'], {}, {columns, rows: 10});
@@ -98,20 +96,20 @@ describe.skipIf(!hasTmux)('in a real terminal', () => {
     expect(labels).toEqual([expect.stringMatching(/^upload n\S*…\S*part1$/), expect.stringMatching(/^upload n\S*…\S*part2$/)]);
   });
 
-  it('names the host and counts the waited seconds on the spinner while the first requests fail', async () => {
+  terminalTest('names the host and counts the waited seconds on the spinner while the first requests fail', async ({lab}) => {
     lab.emulator.script('uploadprogress', 'h1', [FAULTS.http502]);
     const tty = lab.run(['upload', 'h1', '--interval', '100ms'], {}, {columns: 120, rows: 10});
     const screen = await tty.waitFor(/upload h1: waiting to appear on 127\.0\.0\.1:\d+ \(2s\)/);
     expect(screen).toMatch(/retrying: server error \(HTTP 502\)/);
   });
 
-  it('does not claim a speed for an upload that had already finished when first polled', async () => {
+  terminalTest('does not claim a speed for an upload that had already finished when first polled', async ({lab}) => {
     lab.emulator.script('uploadprogress', 'h1', [finished]);
     const tty = lab.run(['upload', 'h1', '--interval', '100ms']);
     expect(await tty.waitFor(/EXIT=0/)).toMatch(/^✔ upload h1: done: 100% 20\.0 MiB, 1 file \(already finished when first polled\)$/m);
   });
 
-  it('shows an extraction as counts, bytes and its latest output line at 80 columns, with no bar and no percent', async () => {
+  terminalTest('shows an extraction as counts, bytes and its latest output line at 80 columns, with no bar and no percent', async ({lab}) => {
     const entries = Array.from({length: 6}, (_, i) => ({path: `photos/IMG_${4100 + i}.jpg`, size: 1_500_000 + i}));
     const output = Emulator.extractOutput('photos.zip', entries);
     const step = (n: number, finished = false): ScriptedAnswer => Emulator.extractAnswer({output: output.slice(n, n + 2), finished, skipped: n});

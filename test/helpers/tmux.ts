@@ -113,9 +113,10 @@ export class Terminal {
     }
   }
 
+  /** Ends the terminal and its program; a terminal already gone (killed before, or never started) is no error. */
   kill(): void {
     try {
-      this.#tmux('kill-server');
+      execFileSync('tmux', ['-L', this.#socket, 'kill-server'], {stdio: 'ignore'});
     } catch {
       // already gone
     }

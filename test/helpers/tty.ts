@@ -1,10 +1,10 @@
-import {afterEach, beforeEach, expect} from 'vitest';
+import {expect, it} from 'vitest';
 import {Emulator, type ScriptedAnswer} from '../../src/emulator/index.js';
 import {AUTH, BIN} from './cli.js';
 import {Terminal} from './tmux.js';
 
 // What the terminal tests (tty.test.ts, terminal.test.ts) share: answers, screen reading, and an
-// emulator and a terminal of each test's own.
+// emulator and terminals of each test's own.
 
 export const notFound = Emulator.error(1900);
 export const up = (uploaded: number, name = 'holiday-photos.tar'): ScriptedAnswer => Emulator.uploadAnswer({uploaded: uploaded * 1024 * 1024, total: 20 * 1024 * 1024, currentfile: name});
@@ -24,32 +24,35 @@ export function expectTerminalRestored(raw: string): void {
   expect(raw.lastIndexOf('\u001b[?7h')).toBeGreaterThan(raw.lastIndexOf('\u001b[?7l'));
 }
 
-/**
- * Each test of the calling file gets an emulator of its own, and `run` starts the built CLI against
- * it in a real terminal (tmux); both are gone after the test.
- */
-export function terminalLab(): {readonly emulator: Emulator; run: (args: string[], env?: Record<string, string>, size?: {columns: number; rows: number}, options?: {interactive?: boolean}) => Terminal} {
-  let emulator: Emulator | undefined;
-  let terminal: Terminal | undefined;
-  beforeEach(async () => {
-    emulator = await Emulator.start();
-  });
-  afterEach(async () => {
-    terminal?.kill();
-    terminal = undefined;
-    await emulator?.close();
-  });
-  const started = (): Emulator => {
-    if (!emulator) throw new Error('the emulator starts before each test');
-    return emulator;
-  };
-  return {
-    get emulator() {
-      return started();
-    },
-    run(args, env = {}, size = {columns: 80, rows: 24}, options = {}) {
-      terminal = new Terminal([process.execPath, BIN, ...args, '--host', started().url], {PCLOUD_AUTH: AUTH, ...env}, size, options);
-      return terminal;
-    },
-  };
+export interface TerminalLab {
+  /** the test's own emulator: the CLI started by `run` polls it */
+  readonly emulator: Emulator;
+  /** starts the built CLI against the emulator in a real terminal (tmux), the token in its environment */
+  run: (args: string[], env?: Record<string, string>, size?: {columns: number; rows: number}, options?: {interactive?: boolean}) => Terminal;
 }
+
+/**
+ * A test with a `lab` of its own: an emulator, and the terminals it starts, all gone after the test.
+ * Nothing is shared between two such tests, so a file runs them side by side (`describe.concurrent`):
+ * a terminal test waits on real time (polls 100 ms apart, a timeout) far more than it uses the CPU.
+ */
+export const terminalTest = it.extend<{lab: TerminalLab}>({
+  // eslint-disable-next-line no-empty-pattern -- vitest reads the fixtures a fixture needs from this pattern: none
+  lab: async ({}, use) => {
+    const emulator = await Emulator.start();
+    const terminals: Terminal[] = [];
+    try {
+      await use({
+        emulator,
+        run(args, env = {}, size = {columns: 80, rows: 24}, options = {}) {
+          const terminal = new Terminal([process.execPath, BIN, ...args, '--host', emulator.url], {PCLOUD_AUTH: AUTH, ...env}, size, options);
+          terminals.push(terminal);
+          return terminal;
+        },
+      });
+    } finally {
+      for (const terminal of terminals) terminal.kill();
+      await emulator.close();
+    }
+  },
+});
