@@ -11,6 +11,7 @@ import {BaseSequencer, type TestSpecification} from 'vitest/node';
 const LONGEST_FIRST = [
   'test/package.test.ts',
   'test/display.test.ts',
+  'test/display-1000.test.ts',
   'test/install.test.ts',
   'test/metrics.test.ts',
   'test/cli.test.ts',

@@ -1,22 +1,14 @@
-import {mkdtempSync, writeFileSync} from 'node:fs';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
 import {describe, expect} from 'vitest';
 import stringWidth from 'string-width';
 import type {Emulator} from '../src/emulator/index.js';
+import {displayLines, endLines, expectEachEndOnce, FRAME_LINE, hashFile} from './helpers/display.js';
 import {hasTmux} from './helpers/tmux.js';
 import {expectTerminalRestored, finished, repeat, terminalTest, up} from './helpers/tty.js';
 
 // Many jobs on one screen, in a real terminal (tmux): the display never grows taller than the
 // terminal, shows the jobs that move, and leaves in the scrollback each job's end once and no
-// copy of a frame, also when the terminal is made shorter and taller mid-run.
-
-/** A hash file of `hashes`, one a line. */
-function hashFile(hashes: string[]): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'pp-display-')), 'hashes.txt');
-  writeFileSync(path, `${hashes.join('\n')}\n`);
-  return path;
-}
+// copy of a frame, also when the terminal is made shorter and taller mid-run. 1000 jobs: in
+// display-1000.test.ts.
 
 const MOVING = ['m1', 'm2', 'm3'];
 const forty = (): string[] => [...MOVING, ...Array.from({length: 37}, (_, i) => `gone${i + 4}`)];
@@ -24,28 +16,6 @@ const forty = (): string[] => [...MOVING, ...Array.from({length: 37}, (_, i) => 
 function scriptMoving(emulator: Emulator, polls: number): void {
   for (const hash of MOVING) emulator.script('uploadprogress', hash, [...Array.from({length: polls}, (_, i) => up(1 + (18 * i) / polls)), finished]);
 }
-
-/** Lines of the display itself: a job's row, the header, `+N more`. None may stay behind. */
-const FRAME_LINE = /^(upload \S+ {2}|\d+ jobs: |\d+: \d|\+\d+ more$)/;
-
-/** How many times each job's ✔/✖ line is there, by label. */
-function endLines(text: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const label = /^[✔✖] (upload \S+):/.exec(line)?.[1];
-    if (label) counts.set(label, (counts.get(label) ?? 0) + 1);
-  }
-  return counts;
-}
-
-function expectEachEndOnce(text: string, hashes: string[]): void {
-  const counts = endLines(text);
-  expect([...counts.keys()].sort()).toEqual(hashes.map((hash) => `upload ${hash}`).sort());
-  expect([...counts.values()].every((count) => count === 1)).toBe(true);
-}
-
-/** The non-empty lines of the screen, with the ✔/✖ lines above the display left out. */
-const displayLines = (screen: string): string[] => screen.split('\n').filter((line) => line.trim() !== '' && !/^[✔✖] /.test(line));
 
 describe.skipIf(!hasTmux).concurrent('many jobs in a real terminal', () => {
   terminalTest('at 80x24 with 40 jobs (3 moving, 37 never found): the moving ones on screen, a header, and a scrollback with each end once and no frame', async ({lab}) => {
@@ -63,25 +33,6 @@ describe.skipIf(!hasTmux).concurrent('many jobs in a real terminal', () => {
     expectEachEndOnce(history, hashes);
     expect(history.split('\n').filter((line) => FRAME_LINE.test(line))).toEqual([]);
     expect(end).toMatch(/^✔ upload m1: done: 100% 20\.0 MiB/m);
-    expectTerminalRestored(tty.raw());
-  });
-
-  terminalTest('at 80x24 with 1000 jobs that all move: 21 moving ones on screen under a header, and 1000 ends, each once, in the scrollback', async ({lab}) => {
-    const hashes = Array.from({length: 1000}, (_, i) => `j${i + 1}`);
-    // every request takes the next answer: a little further each time, whichever job asks
-    // (more answers than the 8 s run asks for, whatever the machine's speed: a source that never runs dry)
-    lab.emulator.script('uploadprogress', '*', Array.from({length: 20_000}, (_, i) => up(Math.min(19, 1 + i / 2000))), {allowUnused: true});
-    // a 3 s interval: each job is polled two or three times, so the suite's other files are not starved meanwhile
-    const tty = lab.run(['upload', '--hash-file', hashFile(hashes), '--interval', '3s', '--timeout', '8s']);
-    // the header, 21 rows of moving jobs (those that have answered so far: a loaded machine answers 1000 slowly), +N more
-    const screen = await tty.waitFor(/^1000 jobs: (\d+) running(, \d+ waiting)? {2}[^\n]*\n(upload j\d+ +█*░* +\d+% [^\n]*\n){21}\+\d+ more$/m);
-    const lines = displayLines(screen);
-    expect(lines).toHaveLength(23);
-    expect(lines.at(-1)).toBe('+979 more');
-    await tty.waitFor(/EXIT=7/, 30_000);
-    const history = tty.history();
-    expectEachEndOnce(history, hashes);
-    expect(history.split('\n').filter((line) => FRAME_LINE.test(line))).toEqual([]);
     expectTerminalRestored(tty.raw());
   });
 

@@ -3,11 +3,12 @@ import {mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {createServer, type AddressInfo} from 'node:net';
 import {hostname, tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest';
+import {beforeAll, describe, expect, it, type TestContext} from 'vitest';
 import {Emulator, FAULTS, type ScriptedAnswer} from '../src/emulator/index.js';
 import {MetricsCollector, watchUpload} from '../src/index.js';
 import {groupUrl, Pusher} from '../src/metrics/push.js';
-import {AUTH, BIN, events, runCli, startCli, type CliResult} from './helpers/cli.js';
+import {AUTH, BIN, events, runCli, startCli, type CliResult, type CliRun} from './helpers/cli.js';
+import {emulatorTest} from './helpers/emulator-test.js';
 import {runMain} from './helpers/in-process.js';
 import {hasTmux, Terminal} from './helpers/tmux.js';
 import {makeTestCertificate, type TestCertificate} from './helpers/tls.js';
@@ -151,32 +152,45 @@ function promtoolCheck(text: string): {status: number | null; output: string} {
   return {status: result.status, output: `${result.stdout}${result.stderr}`};
 }
 
-let emulator: Emulator;
-/** CLI runs a test started: none outlives its test, passed or failed */
-const running: ReturnType<typeof startCli>[] = [];
-const started = (run: ReturnType<typeof startCli>): ReturnType<typeof startCli> => (running.push(run), run);
-beforeEach(async () => {
-  emulator = await Emulator.start();
+/**
+ * A test with an emulator of its own and, when it names one, a Pushgateway of its own: the tests
+ * run side by side (most of their time is spent waiting on the CLI's clock), and a Pushgateway
+ * shared by two would hold the other's group, or count its PUTs.
+ */
+const metricsTest = emulatorTest.extend<{gateway: Pushgateway}>({
+  // eslint-disable-next-line no-empty-pattern -- vitest reads the fixtures a fixture needs from this pattern: none
+  gateway: async ({}, use) => {
+    const gateway = await Pushgateway.start();
+    try {
+      await use(gateway);
+    } finally {
+      await gateway.stop();
+    }
+  },
 });
-afterEach(async () => {
-  for (const run of running.splice(0)) if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
-  await emulator.close();
-});
+
+/** A CLI run that does not outlive its test, passed or failed. */
+function started(onTestFinished: TestContext['onTestFinished'], run: CliRun): CliRun {
+  onTestFinished(() => {
+    if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+  });
+  return run;
+}
 
 const up = (uploaded: number, total = 1000): ScriptedAnswer => Emulator.uploadAnswer({uploaded, total, currentfile: 'a.bin', files: []});
 const finished = (total = 1000): ScriptedAnswer => Emulator.uploadAnswer({uploaded: total, total, finished: true, files: [{name: 'a.bin', fileid: 42, size: total}]});
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'pp-metrics-'));
 
-describe('bad metrics options: a usage error before any request', () => {
-  const run = (...args: string[]) => runMain(['upload', 'h1', '--host', emulator.url, ...args], {vars: {PCLOUD_AUTH: AUTH}});
+describe.concurrent('bad metrics options: a usage error before any request', () => {
+  const run = (emulator: Emulator, ...args: string[]) => runMain(['upload', 'h1', '--host', emulator.url, ...args], {vars: {PCLOUD_AUTH: AUTH}});
 
-  it('refuses a --metrics-file whose folder is missing, or that is a folder', async () => {
+  metricsTest('refuses a --metrics-file whose folder is missing, or that is a folder', async ({emulator}) => {
     for (const [path, why] of [
       [join(tempDir(), 'no-such-folder', 'x.prom'), /the folder .*no-such-folder does not exist/],
       [tempDir(), /it is a folder/],
       ['', /it is empty/],
     ] as const) {
-      const result = await run('--metrics-file', path);
+      const result = await run(emulator, '--metrics-file', path);
       expect(result.code, path).toBe(2);
       expect(result.stderr).toMatch(why);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
@@ -184,7 +198,7 @@ describe('bad metrics options: a usage error before any request', () => {
     expect(emulator.requests).toEqual([]);
   });
 
-  it('refuses a --pushgateway that is no http(s) URL, has a query, or holds a password (never repeated)', async () => {
+  metricsTest('refuses a --pushgateway that is no http(s) URL, has a query, or holds a password (never repeated)', async ({emulator}) => {
     for (const [url, why] of [
       ['pushgateway:9091', /expected an http:\/\/ or https:\/\/ URL/],
       ['not a url', /expected a URL/],
@@ -192,7 +206,7 @@ describe('bad metrics options: a usage error before any request', () => {
       ['http://fleet:s3cret-pass@gateway.example:9091', /credentials do not belong in a command line/],
       ['http://fleet@gateway.example:9091', /credentials do not belong/],
     ] as const) {
-      const result = await run('--pushgateway', url);
+      const result = await run(emulator, '--pushgateway', url);
       expect(result.code, url).toBe(2);
       expect(result.stderr).toMatch(why);
       expect(result.stderr).not.toContain('s3cret');
@@ -216,11 +230,11 @@ async function fileShows(file: string, what: string, check: (list: Sample[]) => 
   }
 }
 
-describe('the state as the run goes', () => {
-  it('retrying while requests fail, running again at the next answer even when its numbers did not change', async () => {
+describe.concurrent('the state as the run goes', () => {
+  metricsTest('retrying while requests fail, running again at the next answer even when its numbers did not change', async ({emulator, onTestFinished}) => {
     emulator.script('uploadprogress', 'r1', [up(0), up(300), ...Array<ScriptedAnswer>(7).fill(FAULTS.http502), up(300)]);
     const file = join(tempDir(), 'retry.prom');
-    const run = started(startCli(['upload', 'r1', '--host', emulator.url, '--timeout', '60s', '--interval', '20ms', '--json', '--metrics-file', file]));
+    const run = started(onTestFinished, startCli(['upload', 'r1', '--host', emulator.url, '--timeout', '60s', '--interval', '20ms', '--json', '--metrics-file', file]));
     const state = (list: Sample[], name: string): number | undefined => valueOf(list, 'pcloud_progress_state', {hash: 'r1', state: name});
     const failing = await fileShows(file, 'the job retrying', (list) => state(list, 'retrying') === 1);
     expect(state(failing, 'running')).toBe(0);
@@ -236,10 +250,10 @@ describe('the state as the run goes', () => {
     expect(events(result.stdout).filter((e) => e.event === 'progress').map((e) => e.bytes)).toEqual([0, 300, 300]);
   });
 
-  it('SIGTERM: the file is written once more, with the job in error and exit code 143', async () => {
+  metricsTest('SIGTERM: the file is written once more, with the job in error and exit code 143', async ({emulator, onTestFinished}) => {
     emulator.script('uploadprogress', 's1', [up(0), up(300)]);
     const file = join(tempDir(), 'stopped.prom');
-    const run = started(startCli(['upload', 's1', '--host', emulator.url, '--timeout', '60s', '--interval', '20ms', '--json', '--metrics-file', file]));
+    const run = started(onTestFinished, startCli(['upload', 's1', '--host', emulator.url, '--timeout', '60s', '--interval', '20ms', '--json', '--metrics-file', file]));
     await run.output(/"bytes":300/);
     await fileShows(file, 'the job running', (list) => valueOf(list, 'pcloud_progress_state', {hash: 's1', state: 'running'}) === 1);
     run.child.kill('SIGTERM');
@@ -251,8 +265,8 @@ describe('the state as the run goes', () => {
   });
 });
 
-describe.skipIf(!hasTmux)('metrics beside the terminal display', () => {
-  it('writes the file, and says a refused Pushgateway once, below the summary, never inside the display', async () => {
+describe.skipIf(!hasTmux).concurrent('metrics beside the terminal display', () => {
+  metricsTest('writes the file, and says a refused Pushgateway once, below the summary, never inside the display', async ({emulator}) => {
     emulator.script('uploadprogress', 'tty1', [up(0), ...Array<ScriptedAnswer>(20).fill(up(300)), up(600), finished()]);
     const file = join(tempDir(), 'tty.prom');
     const gateway = `http://127.0.0.1:${await freePort()}`;
@@ -271,17 +285,12 @@ describe.skipIf(!hasTmux)('metrics beside the terminal display', () => {
   });
 });
 
-withTools('metrics through the real Pushgateway and promtool', () => {
-  let gateway: Pushgateway;
-  beforeAll(async () => {
+withTools.concurrent('metrics through the real Pushgateway and promtool', () => {
+  beforeAll(() => {
     if (missing.length > 0) throw new Error(`${missing.join(' and ')} not installed: CI must have them (.ci/run installs the Debian packages prometheus and prometheus-pushgateway)`);
-    gateway = await Pushgateway.start();
-  });
-  afterAll(async () => {
-    await gateway?.stop();
   });
 
-  it('one job: the textfile passes promtool, the Pushgateway holds the same samples, neither holds the token', async () => {
+  metricsTest('one job: the textfile passes promtool, the Pushgateway holds the same samples, neither holds the token', async ({emulator, gateway}) => {
     // a hash with what the text format must escape: quotes, a backslash, braces, a comma
     const hash = 'night"ly\\backup{1},x=y';
     emulator.script('uploadprogress', hash, [Emulator.error(1900), up(0), up(500), finished()]);
@@ -315,7 +324,7 @@ withTools('metrics through the real Pushgateway and promtool', () => {
     expect(await gateway.text()).not.toContain(AUTH);
   });
 
-  it('100 jobs: every one in both outputs, with its own state and exit code; the push replaced the earlier group', async () => {
+  metricsTest('100 jobs: every one in both outputs, with its own state and exit code; the push replaced the earlier group', async ({emulator, gateway}) => {
     const hashes = Array.from({length: 100}, (_, i) => `u${i}`);
     for (const hash of hashes.slice(0, 98)) emulator.script('uploadprogress', hash, [up(0), up(500), finished()]);
     emulator.script('uploadprogress', 'u98', [Emulator.error(1900)]); // never appears: exit 4
@@ -323,6 +332,11 @@ withTools('metrics through the real Pushgateway and promtool', () => {
     const dir = tempDir();
     const file = join(dir, 'jobs.prom');
     writeFileSync(join(dir, 'hashes'), `${hashes.join('\n')}\n`);
+    // an earlier run's group, which this run's push must replace whole
+    const earlier = new Pusher(groupUrl(gateway.url, INSTANCE));
+    await earlier.push(`pcloud_progress_exit_code{kind="upload",hash="earlier-run",host="127.0.0.1"} 0\n`, AbortSignal.timeout(10_000));
+    earlier.close();
+    expect((await gateway.pushed()).map((s) => s.labels.hash)).toEqual(['earlier-run']);
     const result = await runCli(['upload', '--hash-file', join(dir, 'hashes'), '--host', emulator.url, '--interval', '5ms', '--wait', '100ms', '--quiet', '--metrics-file', file, '--pushgateway', gateway.url]);
     expect(result.code).toBe(4);
     expect(result.stderr).toBe('');
@@ -341,11 +355,11 @@ withTools('metrics through the real Pushgateway and promtool', () => {
 
     const pushed = await gateway.pushed();
     expect(comparable(pushed)).toEqual(comparable(written));
-    expect(pushed.some((s) => s.labels.hash?.startsWith('night'))).toBe(false); // PUT: the group holds this run's jobs only
+    expect(pushed.some((s) => s.labels.hash === 'earlier-run')).toBe(false); // PUT: the group holds this run's jobs only
     expect(text).not.toContain(AUTH);
   });
 
-  it("a machine name a URL path cannot hold goes in the Pushgateway's base64 form, and reads back as it was", async () => {
+  metricsTest("a machine name a URL path cannot hold goes in the Pushgateway's base64 form, and reads back as it was", async ({gateway}) => {
     expect(groupUrl('http://gw.example:9091/prefix', 'backup-3')).toBe('http://gw.example:9091/prefix/metrics/job/pcloud-progress/instance/backup-3');
     for (const name of ['rack/7', '', 'ünïcode name']) {
       const pusher = new Pusher(groupUrl(gateway.url, name));
@@ -356,7 +370,7 @@ withTools('metrics through the real Pushgateway and promtool', () => {
     }
   });
 
-  it('pushes to an https:// Pushgateway too (its CA through NODE_EXTRA_CA_CERTS)', async () => {
+  metricsTest('pushes to an https:// Pushgateway too (its CA through NODE_EXTRA_CA_CERTS)', async ({emulator}) => {
     const certificate = makeTestCertificate();
     const secure = await Pushgateway.start(certificate);
     try {
@@ -371,9 +385,9 @@ withTools('metrics through the real Pushgateway and promtool', () => {
     }
   });
 
-  it('a terminal-less plain run pushes at a calm pace: about one PUT every 5 s, and one at the end', async () => {
-    // numbers that change at every poll (5 ms) for about 3 s
-    emulator.script('uploadprogress', 'calm', [...Array.from({length: 300}, (_, i) => up(i, 1000)), finished()]);
+  metricsTest('a terminal-less plain run pushes at a calm pace: about one PUT every 5 s, and one at the end', async ({emulator, gateway}) => {
+    // numbers that change at every poll (10 ms) for about 2 s: 200 changes, and a PUT at the first and at the end
+    emulator.script('uploadprogress', 'calm', [...Array.from({length: 200}, (_, i) => up(i, 1000)), finished()]);
     const puts = await gateway.puts();
     const started = Date.now();
     const result = await runCli(['upload', 'calm', '--host', emulator.url, '--interval', '10ms', '--pushgateway', gateway.url]);
@@ -385,12 +399,12 @@ withTools('metrics through the real Pushgateway and promtool', () => {
     expect(made).toBeLessThanOrEqual(Math.ceil(seconds / 5) + 1);
   });
 
-  it('a Pushgateway killed during the watch: said once, the watch goes on to its own end and exit code', async () => {
+  metricsTest('a Pushgateway killed during the watch: said once, the watch goes on to its own end and exit code', async ({emulator, onTestFinished}) => {
     const doomed = await Pushgateway.start();
     try {
       // replaced once the first push has landed, which on a loaded machine may come before up(100) was asked for
       emulator.script('uploadprogress', 'k1', [up(0), up(100)], {allowUnused: true});
-      const run = started(startCli(['upload', 'k1', '--host', emulator.url, '--timeout', '60s', '--interval', '20ms', '--json', '--pushgateway', doomed.url]));
+      const run = started(onTestFinished, startCli(['upload', 'k1', '--host', emulator.url, '--timeout', '60s', '--interval', '20ms', '--json', '--pushgateway', doomed.url]));
       // the first push landed: then the Pushgateway dies
       for (const until = Date.now() + 15_000; !(await doomed.pushed().catch(() => [])).some((s) => s.labels.hash === 'k1'); ) {
         if (Date.now() > until) throw new Error('no push reached the Pushgateway');
@@ -409,20 +423,19 @@ withTools('metrics through the real Pushgateway and promtool', () => {
     }
   });
 
-  it('a Pushgateway that is not there, or never answers, changes neither the exit code nor the timing of the watch', async () => {
+  metricsTest('a Pushgateway that is not there, or never answers, changes neither the exit code nor the timing of the watch', async ({emulator}) => {
     // a job that never ends: the run ends at --timeout (exit 7), with or without a Pushgateway
-    const timed = async (...extra: string[]): Promise<{result: CliResult; ms: number}> => {
-      emulator.script('uploadprogress', 't1', [up(0), up(500)]);
+    // the three runs side by side, each on a job of its own: each waits 2 s on the clock
+    const timed = async (hash: string, ...extra: string[]): Promise<{result: CliResult; ms: number}> => {
+      emulator.script('uploadprogress', hash, [up(0), up(500)]);
       const started = Date.now();
-      const result = await runCli(['upload', 't1', '--host', emulator.url, '--interval', '20ms', '--timeout', '2s', '--json', ...extra]);
+      const result = await runCli(['upload', hash, '--host', emulator.url, '--interval', '20ms', '--timeout', '2s', '--json', ...extra]);
       return {result, ms: Date.now() - started};
     };
     const stopped = await Pushgateway.start();
     stopped.child.kill('SIGSTOP'); // it takes connections (the kernel does) and never answers
     try {
-      const without = await timed();
-      const refused = await timed('--pushgateway', `http://127.0.0.1:${await freePort()}`);
-      const silent = await timed('--pushgateway', stopped.url);
+      const [without, refused, silent] = await Promise.all([timed('t1'), timed('t2', '--pushgateway', `http://127.0.0.1:${await freePort()}`), timed('t3', '--pushgateway', stopped.url)]);
       for (const [run, said] of [
         [refused, /cannot push metrics to http:\/\/127\.0\.0\.1:\d+: connection refused/],
         [silent, /cannot push metrics to http:\/\/127\.0\.0\.1:\d+: no answer/],
@@ -437,14 +450,15 @@ withTools('metrics through the real Pushgateway and promtool', () => {
         expect(run.ms).toBeLessThan(without.ms + 3000);
       }
       // --quiet prints nothing, a failing Pushgateway included
-      const quiet = await runCli(['upload', 't1', '--host', emulator.url, '--interval', '20ms', '--timeout', '300ms', '--quiet', '--pushgateway', `http://127.0.0.1:${await freePort()}`]);
+      emulator.script('uploadprogress', 't4', [up(0), up(500)]);
+      const quiet = await runCli(['upload', 't4', '--host', emulator.url, '--interval', '20ms', '--timeout', '300ms', '--quiet', '--pushgateway', `http://127.0.0.1:${await freePort()}`]);
       expect(quiet).toMatchObject({code: 7, stdout: '', stderr: ''});
     } finally {
       await stopped.stop();
     }
   });
 
-  it('the library: MetricsCollector turns watchUpload events into text that promtool accepts', async () => {
+  metricsTest('the library: MetricsCollector turns watchUpload events into text that promtool accepts', async ({emulator}) => {
     emulator.script('uploadprogress', 'lib1', [up(0), up(250), finished()]);
     emulator.script('uploadprogress', 'lib2', [Emulator.error(1900)]);
     const collector = new MetricsCollector({now: () => 1_800_000_000_000});
