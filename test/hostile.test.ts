@@ -109,11 +109,12 @@ describe('many jobs', () => {
     expect(emulator.connections).toBeGreaterThan(0);
   });
 
+  // polled once each (--interval 5s): what opens files is 1000 jobs at once, not how often they are polled
   it('1000 hashes with `ulimit -n 256`: no EMFILE, every job ends at --timeout', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'pp-hashes-')), 'hashes.txt');
     writeFileSync(file, Array.from({length: 1000}, (_, i) => `h${i}`).join('\n'));
     emulator.script('uploadprogress', '*', [Emulator.error(1900)]);
-    const run = await bash(`ulimit -n 256; "$NODE" "$BIN" upload --hash-file ${file} --host ${emulator.url} --timeout 2 --json | grep -c '"event":"error"'; echo "exit=\${PIPESTATUS[0]}"`, {PCLOUD_AUTH: AUTH});
+    const run = await bash(`ulimit -n 256; "$NODE" "$BIN" upload --hash-file ${file} --host ${emulator.url} --interval 5s --timeout 2 --json | grep -c '"event":"error"'; echo "exit=\${PIPESTATUS[0]}"`, {PCLOUD_AUTH: AUTH});
     expect(run.stdout).toBe('1000\nexit=7\n');
     expect(run.stderr).not.toMatch(/EMFILE/);
     // a pool of 4, never one per job: requests cut at --timeout take their sockets with them, and on a
