@@ -60,7 +60,8 @@ describe.skipIf(!hasTmux).concurrent('in a real terminal', () => {
     lab.emulator.script('uploadprogress', 'h5', [up(1), up(2), up(3), up(4)]); // stays at 20% for good
     lab.emulator.script('uploadprogress', 'h6', [up(5), up(10), finished]);
     lab.emulator.script('uploadprogress', 'h8', [notFound]);
-    const tty = lab.run(['upload', 'h5', 'h6', 'h8', '--interval', '50ms', '--wait', '1s']);
+    // h6 ends after 3 polls, h8 after 2 s: h6 first, however late a loaded machine starts the polls
+    const tty = lab.run(['upload', 'h5', 'h6', 'h8', '--interval', '50ms', '--wait', '2s']);
     const screen = await tty.waitFor(/^✔ upload h6: done: 100% 20\.0 MiB[^\n]*\n✖ upload h8: error: upload not found after waiting/m);
     expect(lineOf(screen, 'upload h5')).toMatch(/ 20% /);
     expect(screen).not.toMatch(/^upload h[68] /m); // their rows made way for their lines

@@ -1,7 +1,8 @@
-import {execFileSync} from 'node:child_process';
+import {execFile, execFileSync} from 'node:child_process';
 import {mkdtempSync, readFileSync, statSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {promisify} from 'node:util';
 
 export const hasTmux = ((): boolean => {
   try {
@@ -11,6 +12,8 @@ export const hasTmux = ((): boolean => {
     return false;
   }
 })();
+
+const execFileAsync = promisify(execFile);
 
 const quote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
 
@@ -48,6 +51,14 @@ export class Terminal {
 
   #tmux(...args: string[]): string {
     return execFileSync('tmux', ['-L', this.#socket, ...args], {encoding: 'utf8'});
+  }
+
+  /**
+   * The screen, read without blocking: a test's emulator answers from the test's own process, and
+   * a synchronous read (a tmux client started and waited for) would hold its answers back meanwhile.
+   */
+  async #readScreen(): Promise<string> {
+    return (await execFileAsync('tmux', ['-L', this.#socket, 'capture-pane', '-p'], {encoding: 'utf8'})).stdout;
   }
 
   screen(): string {
@@ -107,7 +118,7 @@ export class Terminal {
       const written = this.#written();
       if (written === read && Date.now() - readAt < 250) continue;
       [read, readAt] = [written, Date.now()];
-      const screen = this.screen();
+      const screen = await this.#readScreen();
       if (pattern.test(screen)) return screen;
       if (Date.now() > until) throw new Error(`timed out waiting for ${pattern} on the screen:\n${screen}`);
     }
