@@ -33,7 +33,7 @@ const extraCaCerts = CHILD_ENV.NODE_EXTRA_CA_CERTS !== undefined;
 delete CHILD_ENV.NODE_EXTRA_CA_CERTS;
 const runs = (figure) => only === null || only.has(figure);
 const SIZE = tiny
-  ? {runs: 1, cpuRuns: 1, polls: 10, soak: 100, soakFirst: 10, ttySeconds: 2, displayJobs: [1, 20], displayRuns: 1, displayWarmSeconds: 1, displaySeconds: 1.5}
+  ? {runs: 1, cpuRuns: 1, polls: 10, soak: 100, soakFirst: 10, ttySeconds: 1, displayJobs: [1, 20], displayRuns: 1, displayWarmSeconds: 0.5, displaySeconds: 0.5}
   : {runs: 15, cpuRuns: 7, polls: 1000, soak: 10_000, soakFirst: 1000, ttySeconds: 60, displayJobs: [1, 1000], displayRuns: 3, displayWarmSeconds: 4, displaySeconds: 20};
 const TOKEN = 'bench-token';
 

@@ -1,6 +1,7 @@
-import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {createHash} from 'node:crypto';
+import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import ts from 'typescript';
+import type ts from 'typescript';
 import {describe, expect, it} from 'vitest';
 
 // The README's TypeScript use of the library type-checks under the project's strict settings,
@@ -13,10 +14,13 @@ const BLOCKS = [...README.matchAll(/<!-- typecheck: ([\w-]+) -->\n```ts\n([\s\S]
 
 const WRONG = "import {watchUpload} from 'pcloud-progress';\nfor await (const e of watchUpload('h')) console.log(e.exitCode);";
 
+// inside the repository, so that node_modules (@types/node) resolves as for the project itself
+const DIR = join(ROOT, 'node_modules', '.cache', 'readme-typecheck');
+
 /** Every block (and one wrong use, to show the check can fail) in one program: one type-check, not one a block. */
-function checkAll(blocks: {name: string; code: string}[]): Map<string, string[]> {
-  // inside the repository, so that node_modules (@types/node) resolves as for the project itself
-  const dir = join(ROOT, 'node_modules', '.cache', 'readme-typecheck');
+async function checkAll(blocks: {name: string; code: string}[]): Promise<Map<string, string[]>> {
+  const {default: ts} = await import('typescript');
+  const dir = DIR;
   mkdirSync(dir, {recursive: true});
   const files = new Map(blocks.map((block) => [join(dir, `${block.name}.ts`), block.name]));
   for (const [file, name] of files) writeFileSync(file, `${blocks.find((block) => block.name === name)?.code ?? ''}\nexport {};\n`);
@@ -43,7 +47,26 @@ function checkAll(blocks: {name: string; code: string}[]): Map<string, string[]>
   return found;
 }
 
-const RESULTS = checkAll([...BLOCKS, {name: 'wrong', code: WRONG}]);
+/**
+ * The result of a check is kept, named by everything it read: the blocks, the declarations the
+ * package ships, this file (its options), and the versions of TypeScript and @types/node. The same
+ * inputs give the same result without the 4 s of CPU a program with @types/node costs; a change to
+ * any of them checks again (and a fresh clone, as in CI, has nothing kept).
+ */
+async function checkAllOnce(blocks: {name: string; code: string}[]): Promise<Map<string, string[]>> {
+  const version = (pkg: string): string => (JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as {version: string}).version;
+  const hash = createHash('sha256');
+  for (const part of [JSON.stringify(blocks), readFileSync(join(ROOT, 'dist', 'index.d.ts'), 'utf8'), readFileSync(new URL(import.meta.url), 'utf8'), version('typescript'), version('@types/node')]) hash.update(`${part.length}:${part}`);
+  const kept = join(DIR, `result-${hash.digest('hex')}.json`);
+  if (existsSync(kept)) return new Map(JSON.parse(readFileSync(kept, 'utf8')) as [string, string[]][]);
+  const found = await checkAll(blocks);
+  mkdirSync(DIR, {recursive: true});
+  for (const old of readdirSync(DIR)) if (old.startsWith('result-')) rmSync(join(DIR, old), {force: true});
+  writeFileSync(kept, JSON.stringify([...found]));
+  return found;
+}
+
+const RESULTS = await checkAllOnce([...BLOCKS, {name: 'wrong', code: WRONG}]);
 
 describe('README TypeScript', () => {
   it('has a TypeScript example of the library', () => {
