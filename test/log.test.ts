@@ -68,9 +68,10 @@ describe.concurrent('the summary of a job that started late', () => {
     const lines = events(jsonResult.stdout);
     const done = lines.at(-1) as {event: string; elapsed: number; duration: number; time: string};
     expect(done.event).toBe('done');
-    // the upload cannot go faster than its throttle (less the poll that first saw it, 100 ms);
-    // the watch had waited 4 s before it started: none of that is the upload's
-    expect(done.duration).toBeGreaterThanOrEqual(2.2);
+    // the upload cannot go faster than its throttle, less the time to the poll that first saw it
+    // moving: 100 ms apart, but late by a few hundred ms on a loaded machine (2.15 s seen in a full
+    // suite run); the watch had waited 4 s before it started: none of that is the upload's
+    expect(done.duration).toBeGreaterThanOrEqual(1.8);
     expect(done.duration).toBeLessThanOrEqual(done.elapsed - 3.5);
     const firstMoving = lines.find((e) => e.event === 'progress') as {elapsed: number};
     expect(done.duration).toBeCloseTo(done.elapsed - firstMoving.elapsed, 2); // each rounded to the ms
@@ -84,7 +85,7 @@ describe.concurrent('the summary of a job that started late', () => {
     const summary = /^upload late-plain: done: 100% 4\.77 MiB in ([\d.]+)s, ([\d.]+) MiB\/s, 1 file$/m.exec(plainResult.stderr);
     expect(summary, plainResult.stderr).not.toBeNull();
     const seconds = Number(summary?.[1]);
-    expect(seconds).toBeGreaterThanOrEqual(2.2);
+    expect(seconds).toBeGreaterThanOrEqual(1.8);
     expect(seconds).toBeLessThan(4); // the watch had run over 6 s by then
   });
 });
