@@ -114,7 +114,7 @@ describe.concurrent('README recipes, as written', () => {
 
   /** A recipe run by bash: its status and output, whether it succeeded or not. */
   const runRecipe = (name: string, vars: Record<string, string>): Promise<{code: number; stdout: string; stderr: string}> =>
-    run('bash', ['--norc', '-c', recipe(name)], {env: {...env(vars.HOST), ...vars}}).then(
+    run('bash', ['--norc', '-c', recipe(name)], {env: {...env(), ...vars}}).then(
       ({stdout, stderr}) => ({code: 0, stdout, stderr}),
       (error: {code: number; stdout: string; stderr: string}) => ({code: error.code, stdout: error.stdout, stderr: error.stderr}),
     );

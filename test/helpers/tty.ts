@@ -3,7 +3,7 @@ import {Emulator, type ScriptedAnswer} from '../../src/emulator/index.js';
 import {AUTH, BIN} from './cli.js';
 import {Terminal} from './tmux.js';
 
-// What the terminal tests (tty.test.ts, terminal.test.ts) share: answers, screen reading, and an
+// What the terminal tests (tty, terminal, output-choice, display) share: answers, screen reading, and an
 // emulator and terminals of each test's own.
 
 export const notFound = Emulator.error(1900);
