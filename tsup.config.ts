@@ -67,7 +67,9 @@ export default defineConfig([
     keepNames: true,
     // the two configs build at once: this one empties dist/ but for the other's files
     clean: ['!cli.cjs', '!tty.cjs', '!metrics.cjs', '!cli.cjs.map', '!tty.cjs.map', '!metrics.cjs.map'],
-    dts: {entry: {index: 'src/index.ts'}},
+    // declarations only, unchecked (TypeScript's noCheck): the same files, in about 3.7 s of CPU
+    // instead of 5.2 (most of the build's); `npm test`'s tsc --noEmit is the type-check
+    dts: {entry: {index: 'src/index.ts'}, compilerOptions: {noCheck: true}},
     esbuildPlugins: [trimGot, notices.plugin()],
     // CommonJS dependencies bundled into ESM call require(); ESM has none, so give it one
     banner: ({format}) => (format === 'esm' ? {js: "import {createRequire as __pcloudProgressRequire} from 'node:module'; const require = __pcloudProgressRequire(import.meta.url);"} : undefined),
