@@ -232,7 +232,9 @@ async function fileShows(file: string, what: string, check: (list: Sample[]) => 
 
 describe.concurrent('the state as the run goes', () => {
   metricsTest('retrying while requests fail, running again at the next answer even when its numbers did not change', async ({emulator, onTestFinished}) => {
-    emulator.script('uploadprogress', 'r1', [up(0), up(300), ...Array<ScriptedAnswer>(7).fill(FAULTS.http502), up(300)]);
+    // 8 failures: retried with backoff from the 20 ms interval for 2.5 to 5 s, which the file (written
+    // at most once a second, later on a loaded machine) cannot miss; 7 (1.3 to 2.5 s) once went unseen
+    emulator.script('uploadprogress', 'r1', [up(0), up(300), ...Array<ScriptedAnswer>(8).fill(FAULTS.http502), up(300)]);
     const file = join(tempDir(), 'retry.prom');
     const run = started(onTestFinished, startCli(['upload', 'r1', '--host', emulator.url, '--timeout', '60s', '--interval', '20ms', '--json', '--metrics-file', file]));
     const state = (list: Sample[], name: string): number | undefined => valueOf(list, 'pcloud_progress_state', {hash: 'r1', state: name});
