@@ -19,9 +19,9 @@ function scriptMoving(emulator: Emulator, polls: number): void {
 
 describe.skipIf(!hasTmux).concurrent('many jobs in a real terminal', () => {
   terminalTest('at 80x24 with 40 jobs (3 moving, 37 never found): the moving ones on screen, a header, and a scrollback with each end once and no frame', async ({lab}) => {
-    scriptMoving(lab.emulator, 20);
+    scriptMoving(lab.emulator, 10);
     const hashes = forty();
-    const tty = lab.run(['upload', '--hash-file', hashFile(hashes), '--interval', '200ms', '--wait', '3s']);
+    const tty = lab.run(['upload', '--hash-file', hashFile(hashes), '--interval', '400ms', '--wait', '3s']);
     const screen = await tty.waitFor(/^upload m3 .* \d+% /m);
     const lines = displayLines(screen);
     expect(lines.length).toBeLessThanOrEqual(23);
@@ -37,9 +37,9 @@ describe.skipIf(!hasTmux).concurrent('many jobs in a real terminal', () => {
   });
 
   terminalTest('leaves no stale frame on screen nor in the scrollback when the terminal goes from 80x30 to 80x3 and back', async ({lab}) => {
-    scriptMoving(lab.emulator, 30);
+    scriptMoving(lab.emulator, 15);
     const hashes = forty();
-    const tty = lab.run(['upload', '--hash-file', hashFile(hashes), '--interval', '200ms', '--wait', '30s'], {}, {columns: 80, rows: 30});
+    const tty = lab.run(['upload', '--hash-file', hashFile(hashes), '--interval', '400ms', '--wait', '30s'], {}, {columns: 80, rows: 30});
     await tty.waitFor(/^upload m3 .* \d+% /m);
     expect(displayLines(tty.screen()).length).toBe(29);
     tty.resize(80, 3);
@@ -62,9 +62,9 @@ describe.skipIf(!hasTmux).concurrent('many jobs in a real terminal', () => {
   });
 
   terminalTest('keeps the ✔ lines of jobs that end while the terminal is 3 rows high, once each, when it grows back to 30', async ({lab}) => {
-    scriptMoving(lab.emulator, 15);
+    scriptMoving(lab.emulator, 8);
     const hashes = forty();
-    const tty = lab.run(['upload', '--hash-file', hashFile(hashes), '--interval', '200ms', '--wait', '30s'], {}, {columns: 80, rows: 30});
+    const tty = lab.run(['upload', '--hash-file', hashFile(hashes), '--interval', '400ms', '--wait', '30s'], {}, {columns: 80, rows: 30});
     await tty.waitFor(/^upload m3 .* \d+% /m);
     tty.resize(80, 3);
     await tty.waitFor(/^40 jobs: 37 waiting, 3 done {2}/m); // the 3 ended while it was small: their lines scrolled away
