@@ -13,9 +13,9 @@ describe.skipIf(!hasTmux)('a thousand jobs in a real terminal', () => {
     // every request takes the next answer: a little further each time, whichever job asks
     // (more answers than the 8 s run asks for, whatever the machine's speed: a source that never runs dry)
     lab.emulator.script('uploadprogress', '*', Array.from({length: 20_000}, (_, i) => up(Math.min(19, 1 + i / 2000))), {allowUnused: true});
-    // a 5 s interval: each job is polled twice (2,000 requests, each a little CPU for the CLI and the
-    // emulator), so the suite's other files are not starved meanwhile
-    const tty = lab.run(['upload', '--hash-file', hashFile(hashes), '--interval', '5s', '--timeout', '7s']);
+    // each job polled once (--timeout before the second poll): 1,000 requests, each a little CPU for
+    // the CLI and the emulator, so the suite's other files are not starved meanwhile
+    const tty = lab.run(['upload', '--hash-file', hashFile(hashes), '--interval', '10s', '--timeout', '5s']);
     // the header, 21 rows of moving jobs (those that have answered so far: a loaded machine answers 1000 slowly), +N more
     const screen = await tty.waitFor(/^1000 jobs: (\d+) running(, \d+ waiting)? {2}[^\n]*\n(upload j\d+ +█*░* +\d+% [^\n]*\n){21}\+\d+ more$/m);
     const lines = displayLines(screen);
