@@ -51,7 +51,9 @@ class LongestFirst extends BaseSequencer {
  * processes (npm, tmux, the built CLI), servers on loopback and real-time demos, not on the CPU;
  * vitest's default (cores - 1, one file at a time on 2 cores) leaves the CPU idle most of the run.
  * 5 was the fastest on 2 cores from a fresh clone (`npm test -- --maxWorkers=N`, runs alternated,
- * against 4 and 6); measure again that way before changing it.
+ * against 4 and 6). Since the files that wait most run their tests side by side, the run keeps both
+ * cores busy nearly throughout, and 4, 5 and 6 were within the machine's noise (44 to 49 s); measure
+ * again that way before changing it.
  */
 const WORKERS = Math.max(5, availableParallelism());
 
