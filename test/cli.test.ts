@@ -420,8 +420,10 @@ describe('demo', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/^upload up-\w+: done: 100% 16\.3 MiB in .*3 files$/m);
     expect(result.stderr).toMatch(/^zip zip-\w+: done: 100% .*24 files$/m);
-    expect(result.stderr).toMatch(/^upload remote-\w+: done: 100% 9\.00 MiB in .*2 files$/m);
-    expect(result.stderr).toMatch(/^upload link-\w+: done: 100% 5\.00 MiB in /m);
+    // the two small uploads may end before a poll saw them moving on a loaded machine (seen in CI for
+    // the link's 5 MiB): then the summary says so instead of a time
+    expect(result.stderr).toMatch(/^upload remote-\w+: done: 100% 9\.00 MiB( in .*|, )2 files( \(already finished when it appeared, after [\d.]+m?s\))?$/m);
+    expect(result.stderr).toMatch(/^upload link-\w+: done: 100% 5\.00 MiB( in | \(already finished when it appeared, after [\d.]+m?s\))/m);
     expect(result.stderr).toMatch(/^extract extract-\w+: Successfully extracted to current directory\.$/m);
     expect(result.stderr).not.toMatch(/Signature/);
   });
