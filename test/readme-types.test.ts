@@ -20,9 +20,8 @@ const DIR = join(ROOT, 'node_modules', '.cache', 'readme-typecheck');
 /** Every block (and one wrong use, to show the check can fail) in one program: one type-check, not one a block. */
 async function checkAll(blocks: {name: string; code: string}[]): Promise<Map<string, string[]>> {
   const {default: ts} = await import('typescript');
-  const dir = DIR;
-  mkdirSync(dir, {recursive: true});
-  const files = new Map(blocks.map((block) => [join(dir, `${block.name}.ts`), block.name]));
+  mkdirSync(DIR, {recursive: true});
+  const files = new Map(blocks.map((block) => [join(DIR, `${block.name}.ts`), block.name]));
   for (const [file, name] of files) writeFileSync(file, `${blocks.find((block) => block.name === name)?.code ?? ''}\nexport {};\n`);
   const options: ts.CompilerOptions = {
     strict: true,
@@ -60,7 +59,6 @@ async function checkAllOnce(blocks: {name: string; code: string}[]): Promise<Map
   const kept = join(DIR, `result-${hash.digest('hex')}.json`);
   if (existsSync(kept)) return new Map(JSON.parse(readFileSync(kept, 'utf8')) as [string, string[]][]);
   const found = await checkAll(blocks);
-  mkdirSync(DIR, {recursive: true});
   for (const old of readdirSync(DIR)) if (old.startsWith('result-')) rmSync(join(DIR, old), {force: true});
   writeFileSync(kept, JSON.stringify([...found]));
   return found;
