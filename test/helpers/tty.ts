@@ -1,6 +1,7 @@
-import {expect, it} from 'vitest';
+import {expect} from 'vitest';
 import {Emulator, type ScriptedAnswer} from '../../src/emulator/index.js';
 import {AUTH, BIN} from './cli.js';
+import {emulatorTest} from './emulator-test.js';
 import {Terminal} from './tmux.js';
 
 // What the terminal tests (tty, terminal, output-choice, display) share: answers, screen reading, and an
@@ -36,10 +37,8 @@ export interface TerminalLab {
  * Nothing is shared between two such tests, so a file runs them side by side (`describe.concurrent`):
  * a terminal test waits on real time (polls 100 ms apart, a timeout) far more than it uses the CPU.
  */
-export const terminalTest = it.extend<{lab: TerminalLab}>({
-  // eslint-disable-next-line no-empty-pattern -- vitest reads the fixtures a fixture needs from this pattern: none
-  lab: async ({}, use) => {
-    const emulator = await Emulator.start();
+export const terminalTest = emulatorTest.extend<{lab: TerminalLab}>({
+  lab: async ({emulator}, use) => {
     const terminals: Terminal[] = [];
     try {
       await use({
@@ -52,7 +51,6 @@ export const terminalTest = it.extend<{lab: TerminalLab}>({
       });
     } finally {
       for (const terminal of terminals) terminal.kill();
-      await emulator.close();
     }
   },
 });
