@@ -53,6 +53,12 @@ export interface Env {
    * `resume` once it is continued (fg, SIGCONT). Until the returned function is called.
    */
   onSuspend(suspend: () => void, resume: () => void): () => void;
+  /**
+   * Reads a terminal stream's size again now (its `columns` and `rows`; a 'resize' if they changed),
+   * not only once its SIGWINCH is handled: a timer that fires first (on a busy machine, or right
+   * after a stop) would draw a frame for the old size, and a frame too tall scrolls the screen.
+   */
+  remeasure(stream: OutStream): void;
   /** whether the terminal shows Unicode marks (✔ █), as ora decides it for its own */
   unicode: boolean;
   /** Ends the process at once: only for a second Ctrl-C. */
@@ -113,6 +119,16 @@ export function nodeEnv(): Env {
       };
     },
     onSuspend: onSuspendOfProcess,
+    remeasure(stream) {
+      // what Node's TTY stream runs on SIGWINCH (an ioctl); it has no public method that does it now
+      const tty = stream as {isTTY?: boolean; _refreshSize?: () => void};
+      if (tty.isTTY !== true || typeof tty._refreshSize !== 'function') return;
+      try {
+        tty._refreshSize();
+      } catch {
+        // a terminal gone: the next write says so
+      }
+    },
     get unicode() {
       // is-unicode-supported knows Windows' terminals and the Linux console; a C library the locale
       return isUnicodeSupported() && (process.platform === 'win32' || localeIsUtf8(process.env));

@@ -38,7 +38,7 @@ async function selectRenderer(options: ResolvedOptions, env: Env): Promise<Rende
   if (options.output === 'quiet') return silentRenderer;
   if (drawsOnTerminal(options, env)) {
     const {ttyRenderer} = await import('./render/tty.js');
-    return ttyRenderer(env.stderr, env.clock, {colorLevel: options.color ? colorLevel(env.stderr.getColorDepth?.(env.vars)) : 0, host: options.host.label, unicode: env.unicode, jobs: options.jobs, onSuspend: env.onSuspend});
+    return ttyRenderer(env.stderr, env.clock, {colorLevel: options.color ? colorLevel(env.stderr.getColorDepth?.(env.vars)) : 0, host: options.host.label, unicode: env.unicode, jobs: options.jobs, onSuspend: env.onSuspend, remeasure: () => env.remeasure(env.stderr)});
   }
   return plainRenderer(env.stderr, env.clock, options.jobs, {intervalMs: options.intervalMs});
 }

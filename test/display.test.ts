@@ -36,13 +36,19 @@ describe.skipIf(!hasTmux).concurrent('many jobs in a real terminal', () => {
     expectTerminalRestored(tty.raw());
   });
 
-  terminalTest('leaves no stale frame on screen nor in the scrollback when the terminal goes from 80x30 to 80x3 and back', async ({lab}) => {
+  terminalTest('leaves no stale frame on screen nor in the scrollback when the terminal goes from 80x30 to 80x3 and back, shrunk while the program could not run', async ({lab}) => {
     scriptMoving(lab.emulator, 15);
     const hashes = forty();
     const tty = lab.run(['upload', '--hash-file', hashFile(hashes), '--interval', '400ms', '--wait', '30s'], {}, {columns: 80, rows: 30});
     await tty.waitFor(/^upload m3 .* \d+% /m);
     expect(displayLines(tty.screen()).length).toBe(29);
+    // as a busy machine may leave it unscheduled: once it runs again, its due timer comes before its
+    // SIGWINCH is read, and a frame drawn for 30 rows into 3 would scroll 27 of them into the history
+    const program = tty.programPid();
+    process.kill(program, 'SIGSTOP');
+    await new Promise((resolve) => setTimeout(resolve, 800)); // a poll and a tick fall due meanwhile
     tty.resize(80, 3);
+    process.kill(program, 'SIGCONT');
     const small = await tty.waitFor(/^40 jobs: [^\n]*\nupload m1 [^\n]*\n\s*$/);
     expect(displayLines(small)).toHaveLength(2);
     tty.resize(80, 30);

@@ -25,6 +25,8 @@ export interface TtyOptions {
   jobs?: readonly {kind: JobKind; hash: string}[];
   /** Ctrl-Z and fg (Env.onSuspend): the terminal is given back while stopped */
   onSuspend?: Env['onSuspend'];
+  /** reads the terminal's size again (Env.remeasure): each frame is laid out for the size it is drawn at */
+  remeasure?: () => void;
 }
 
 /**
@@ -64,11 +66,18 @@ export function ttyRenderer(stderr: TerminalStream, clock: Clock, options: TtyOp
   let lastDrawAt = -Infinity;
   let drawPending = false;
   let ticking = false;
+  let measuring = false;
   const timers = new AbortController();
   let removeSuspend: (() => void) | undefined;
 
   const draw = (): void => {
     if (ended || suspended) return;
+    try {
+      measuring = true;
+      options.remeasure?.(); // a resize it finds is drawn by this frame, not by onResize
+    } finally {
+      measuring = false;
+    }
     lastDrawAt = clock.now();
     const glyph = spinner.frames[spinnerFrame % spinner.frames.length] ?? '';
     const next = frame(board, lastDrawAt, {columns: stderr.columns, rows: stderr.rows}, symbols, options.host, glyph);
@@ -89,7 +98,7 @@ export function ttyRenderer(stderr: TerminalStream, clock: Clock, options: TtyOp
   };
 
   const onResize = (): void => {
-    if (started) draw(); // at once: the old frame has been reflowed, and the writer knows how
+    if (started && !measuring) draw(); // at once: the old frame has been reflowed, and the writer knows how
   };
 
   const suspend = (): void => {

@@ -98,6 +98,13 @@ export class Terminal {
     return Number(this.#tmux('display-message', '-p', '#{pane_pid}').trim());
   }
 
+  /** The program's process id, while it runs: the pane's shell waits for it, its one child. */
+  programPid(): number {
+    const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(this.shellPid())], {encoding: 'utf8'}).trim().split(/\s+/);
+    if (children.length !== 1 || !/^\d+$/.test(children[0] ?? '')) throw new Error(`the pane's shell has no one child: ${children.join(' ')}`);
+    return Number(children[0]);
+  }
+
   /** Bytes the program has written so far (the pipe-pane log's size). */
   #written(): number {
     try {
