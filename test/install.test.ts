@@ -1,5 +1,5 @@
 import {execFile} from 'node:child_process';
-import {cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync} from 'node:fs';
+import {cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -73,9 +73,12 @@ async function runBin(path: string, args: string[]): Promise<{code: number; stdo
  * own `npm ci` on a fresh clone shows. A copy, not hard links: npm rewrites files there in place.
  */
 async function withInstalledDependencies(clone: string): Promise<void> {
-  rmSync(join(clone, 'node_modules'), {recursive: true, force: true});
-  await run('cp', ['-a', join(ROOT, 'node_modules'), join(clone, 'node_modules')]);
-  rmSync(join(clone, 'node_modules', '.cache'), {recursive: true, force: true});
+  const target = join(clone, 'node_modules');
+  rmSync(target, {recursive: true, force: true});
+  mkdirSync(target);
+  // not .cache: tools' caches, and in CI the Node builds .ci/run keeps there (over 200 MB)
+  const entries = readdirSync(join(ROOT, 'node_modules')).filter((name) => name !== '.cache');
+  await run('cp', ['-a', ...entries.map((name) => join(ROOT, 'node_modules', name)), target]);
 }
 
 /** A recipe line as a command: its `# comment` and spacing left out. */
