@@ -1,6 +1,6 @@
 import {defineConfig, type Options} from 'tsup';
 import {thirdPartyNotices} from './build/notices.js';
-import {lazyChildProcess, trimGot, type Plugin} from './build/trim.js';
+import {lazyChildProcess, lazyStringWidth, trimGot, type Plugin} from './build/trim.js';
 
 // Dependencies are bundled: resolving got's ~40 modules from node_modules at every start cost more
 // than the whole rest of start-up. Measured with `npm run bench` (start -> first request, against
@@ -54,8 +54,9 @@ export default defineConfig([
     ...common,
     entry: {cli: 'src/main.ts', tty: 'src/render/tty.ts', metrics: 'src/metrics/observer.ts'},
     format: ['cjs'],
-    // got's HTTP/2, cache, DNS cache and decompression are off in our client: left out; commander's child_process loads on first use (build/trim.ts)
-    esbuildPlugins: [trimGot, lazyChildProcess, ttyApart, metricsApart, notices.plugin()],
+    // got's HTTP/2, cache, DNS cache and decompression are off in our client: left out; commander's
+    // child_process and string-width's segmenter and emoji expressions are made on first use (build/trim.ts)
+    esbuildPlugins: [trimGot, lazyChildProcess, lazyStringWidth, ttyApart, metricsApart, notices.plugin()],
   },
   {
     ...common,

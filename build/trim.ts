@@ -85,3 +85,35 @@ export const lazyChildProcess: Plugin = {
     });
   },
 };
+
+// lazyStringWidth: string-width makes an Intl.Segmenter and three regular expressions of Unicode
+// properties (\p{RGI_Emoji} among them) when it loads: about 45 ms of CPU at the start of every run
+// on a terminal. It uses them only past its fast path for printable ASCII, and src/render/layout.ts
+// calls it only for text that is not one column a character (a server's non-ASCII file name): they
+// are made on that first call instead.
+const STRING_WIDTH_LAZY = ['segmenter', 'visibleCharacterRegex', 'spacingMarkRegex', 'rgiEmojiRegex'];
+const STRING_WIDTH_FAST_PATH = '\tif (/^[\\u0020-\\u007E]*$/.test(string)) {\n\t\treturn string.length;\n\t}\n';
+
+export const lazyStringWidth: Plugin = {
+  name: 'lazy-string-width',
+  setup(build) {
+    const applied = expectApplied(build, 'lazyStringWidth', ['string-width/index.js']);
+    build.onLoad({filter: /[\\/]string-width[\\/]index\.js$/}, async (args) => {
+      let text = await readFile(args.path, 'utf8');
+      // string-width@4 (cli-progress's, not bundled) has none of this: only the version ora uses is patched
+      if (!text.includes('new Intl.Segmenter()')) return undefined;
+      applied('string-width/index.js');
+      const made: string[] = [];
+      for (const name of STRING_WIDTH_LAZY) {
+        const declaration = new RegExp(`^const ${name} = (.+);$`, 'm');
+        const match = declaration.exec(text);
+        if (!match) throw new Error(`lazyStringWidth: ${args.path} no longer declares ${name} on one line`);
+        text = text.replace(declaration, `let ${name};`);
+        made.push(`\t\t${name} = ${match[1]};`);
+      }
+      if (!text.includes(STRING_WIDTH_FAST_PATH)) throw new Error(`lazyStringWidth: ${args.path} no longer has its ASCII fast path`);
+      text = text.replace(STRING_WIDTH_FAST_PATH, `${STRING_WIDTH_FAST_PATH}\n\tif (segmenter === undefined) {\n${made.join('\n')}\n\t}\n`);
+      return {contents: text, loader: 'js'};
+    });
+  },
+};
