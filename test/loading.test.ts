@@ -61,6 +61,12 @@ describe('what each command loads', () => {
     }
   });
 
+  it('loads its own parts with require(), not import(): an import() starts Node\'s ES module loader, which scans the file first', () => {
+    expect(holds('cli.cjs', 'require("./tty.cjs")')).toBe(true);
+    expect(holds('cli.cjs', 'require("./metrics.cjs")')).toBe(true);
+    expect(readFileSync(new URL('../dist/cli.cjs', import.meta.url), 'utf8')).not.toMatch(/\bimport\(/);
+  });
+
   it('--version loads nothing but the bin script', async () => {
     const {result, files} = await loaded(['--version']);
     expect(result.code).toBe(0);
