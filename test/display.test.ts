@@ -46,9 +46,12 @@ describe.skipIf(!hasTmux).concurrent('many jobs in a real terminal', () => {
     // SIGWINCH is read, and a frame drawn for 30 rows into 3 would scroll 27 of them into the history
     const program = tty.programPid();
     process.kill(program, 'SIGSTOP');
-    await new Promise((resolve) => setTimeout(resolve, 800)); // a poll and a tick fall due meanwhile
-    tty.resize(80, 3);
-    process.kill(program, 'SIGCONT');
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 800)); // a poll and a tick fall due meanwhile
+      tty.resize(80, 3);
+    } finally {
+      process.kill(program, 'SIGCONT'); // never left stopped: the terminal's teardown could not end it
+    }
     const small = await tty.waitFor(/^40 jobs: [^\n]*\nupload m1 [^\n]*\n\s*$/);
     expect(displayLines(small)).toHaveLength(2);
     tty.resize(80, 30);
