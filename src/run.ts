@@ -46,8 +46,8 @@ export async function* jobEvents(options: RunOptions, env: Pick<Env, 'clock' | '
   } catch (error) {
     if (!(error instanceof ClientSetupError)) throw error;
     // the host did not resolve: every job ends with that error, so `--json` still ends on one
-    const elapsed = Math.round(env.clock.now() - startedAt) / 1000; // whole ms, as every event
-    for (const {kind, hash} of options.jobs) yield unresolvedEvent(kind, hash, options.host.label, elapsed, error, env.clock);
+    const elapsed = secondsSince(startedAt, env.clock);
+    for (const {kind, hash} of options.jobs) yield statuslessError({kind, hash, host: options.host.label}, elapsed, error.message, ExitCode[error.reason], env.clock);
     return;
   }
   try {
@@ -112,11 +112,11 @@ export async function renderRun(options: ResolvedOptions, env: Env, renderer: Re
 
 /** An error event (exit 1) for each job that has not had its final event. */
 function finishUnfinished(unfinished: Set<string>, options: ResolvedOptions, env: Env, startedAt: number, message: string, show: (event: LoopEvent) => void, exitCodes: number[]): void {
-  const elapsed = Math.round(env.clock.now() - startedAt) / 1000;
+  const elapsed = secondsSince(startedAt, env.clock);
   for (const {kind, hash} of options.jobs) {
     if (!unfinished.delete(jobKey({kind, hash}))) continue;
     exitCodes.push(ExitCode.bug);
-    show(eventFactory({kind, hash, host: options.host.label}, () => env.clock.wall()).error(elapsed, NO_STATUS, {code: null, message, exitCode: ExitCode.bug}));
+    show(statuslessError({kind, hash, host: options.host.label}, elapsed, message, ExitCode.bug, env.clock));
   }
 }
 
@@ -135,8 +135,12 @@ function fanOut(signal: AbortSignal, count: number): AbortSignal[] {
   return controllers.map((controller) => controller.signal);
 }
 
-function unresolvedEvent(kind: JobKind, hash: string, host: string, elapsed: number, error: ClientSetupError, clock: Env['clock']): ErrorEvent {
-  return eventFactory({kind, hash, host}, () => clock.wall()).error(elapsed, NO_STATUS, {code: null, message: error.message, exitCode: ExitCode[error.reason]});
+/** Seconds since `startedAt` on `clock`, in whole ms, as every event's `elapsed`. */
+const secondsSince = (startedAt: number, clock: Env['clock']): number => Math.round(clock.now() - startedAt) / 1000;
+
+/** A job's final error event when no answer of the job's own is behind it (a client that could not be set up, a bug). */
+function statuslessError(job: {kind: JobKind; hash: string; host: string}, elapsed: number, message: string, exitCode: number, clock: Env['clock']): ErrorEvent {
+  return eventFactory(job, () => clock.wall()).error(elapsed, NO_STATUS, {code: null, message, exitCode});
 }
 
 /**
