@@ -55,7 +55,8 @@ function typeName(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   const type = typeof value;
-  return type === 'object' || type === 'undefined' ? (type === 'object' ? 'an object' : 'undefined') : `a ${type}`;
+  if (type === 'undefined') return 'undefined';
+  return type === 'object' ? 'an object' : `a ${type}`;
 }
 
 /** A Duration as the CLI's text: seconds as a number, or a string with units. */
@@ -94,11 +95,12 @@ function checkedOptions(hash: unknown, options: unknown): {hash: string; options
  * `$PCLOUD_ACCESS_TOKEN`); an option given here wins over its variable.
  */
 function rawOptions(options: WatchOptions): RawOptions {
+  // the strings were checked by checkedOptions; the durations are checked here, as they are turned into text
   return {
-    host: text('host', options.host),
-    region: text('region', options.region),
-    accessToken: text('accessToken', options.accessToken),
-    auth: text('auth', options.auth),
+    host: options.host,
+    region: options.region,
+    accessToken: options.accessToken,
+    auth: options.auth,
     interval: durationText('interval', options.interval),
     wait: durationText('wait', options.wait),
     timeout: durationText('timeout', options.timeout),
