@@ -44,17 +44,10 @@ describe.skipIf(!hasTmux).concurrent('many jobs in a real terminal', () => {
     expect(displayLines(tty.screen()).length).toBe(29);
     // as a busy machine may leave it unscheduled: once it runs again, its due timer comes before its
     // SIGWINCH is read, and a frame drawn for 30 rows into 3 would scroll 27 of them into the history
-    const program = tty.programPid();
-    process.kill(program, 'SIGSTOP');
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 800)); // a poll and a tick fall due meanwhile
-      tty.resize(80, 3);
-    } finally {
-      process.kill(program, 'SIGCONT'); // never left stopped: the terminal's teardown could not end it
-    }
+    await tty.resizeStopped(80, 3, 800); // a poll and a tick fall due meanwhile
     const small = await tty.waitFor(/^40 jobs: [^\n]*\nupload m1 [^\n]*\n\s*$/);
     expect(displayLines(small)).toHaveLength(2);
-    tty.resize(80, 30);
+    await tty.resize(80, 30);
     // the rows the shrink pushed above the screen come back with the height: none is left of them
     const tall = await tty.waitFor(/^40 jobs: [^\n]*\n(upload [^\n]*\n){27}\+13 more\n\s*$/);
     expect(displayLines(tall)).toHaveLength(29);
@@ -75,9 +68,9 @@ describe.skipIf(!hasTmux).concurrent('many jobs in a real terminal', () => {
     const hashes = forty();
     const tty = lab.run(['upload', '--hash-file', hashFile(hashes), '--interval', '400ms', '--wait', '30s'], {}, {columns: 80, rows: 30});
     await tty.waitFor(/^upload m3 .* \d+% /m);
-    tty.resize(80, 3);
+    await tty.resizeStopped(80, 3);
     await tty.waitFor(/^40 jobs: 37 waiting, 3 done {2}/m); // the 3 ended while it was small: their lines scrolled away
-    tty.resize(80, 30);
+    await tty.resize(80, 30);
     const tall = await tty.waitFor(/^40 jobs: [^\n]*\n(upload [^\n]*\n){27}\+10 more\n\s*$/);
     expect(displayLines(tall)).toHaveLength(29);
     const history = tty.history();

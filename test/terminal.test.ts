@@ -70,7 +70,7 @@ describe.skipIf(!hasTmux).concurrent('in a real terminal', () => {
     lab.emulator.script('uploadprogress', 'b', [up(5, 'another-long-file-name-for-the-line.bin'), up(6, 'another-long-file-name-for-the-line.bin')]);
     const tty = lab.run(['upload', 'a', 'b', '--interval', '100ms']);
     await tty.waitFor(/^upload a .* 20% .*\nupload b .* 30% .*bin$/m);
-    tty.resize(40);
+    await tty.resize(40);
     // nothing but the two lines, from the top: no leftover of the wider lines above or between them
     const screen = await tty.waitFor(/^upload a [^\n]* 20%[^\n]*\nupload b [^\n]* 30%[^\n]*\n\s*$/);
     for (const line of screen.split('\n').filter(Boolean)) expect(line.length).toBeLessThan(40);

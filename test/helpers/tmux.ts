@@ -14,6 +14,7 @@ export const hasTmux = ((): boolean => {
 })();
 
 const execFileAsync = promisify(execFile);
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const quote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
 
@@ -82,9 +83,38 @@ export class Terminal {
     this.#tmux('send-keys', ...keys);
   }
 
-  /** Resizes the window, as a person dragging the terminal's edge: the program gets SIGWINCH. */
-  resize(columns: number, rows = 24): void {
+  /**
+   * Resizes the window, as a person dragging the terminal's edge, and resolves once the program's
+   * terminal has that size (it gets SIGWINCH then). tmux 3.3 resizes its screen at once, but tells
+   * the kernel the new size up to 250 ms later when the pane was resized shortly before.
+   */
+  async resize(columns: number, rows = 24): Promise<void> {
     this.#tmux('resize-window', '-x', String(columns), '-y', String(rows));
+    const tty = this.#tmux('display-message', '-p', '#{pane_tty}').trim();
+    for (const until = Date.now() + 5000; ; await sleep(10)) {
+      const size = (await execFileAsync('stty', ['-F', tty, 'size'], {encoding: 'utf8'})).stdout.trim();
+      if (size === `${rows} ${columns}`) return;
+      if (Date.now() > until) throw new Error(`the terminal is ${size} (rows columns), not ${rows} ${columns}, 5 s after resize-window`);
+    }
+  }
+
+  /**
+   * Resizes the window while the program is stopped (SIGSTOP), then continues it `stoppedMs` later:
+   * what it wrote before has reached the screen first, and it learns the new size from the terminal
+   * alone. While it runs, a frame it draws between tmux resizing its screen and telling the kernel is
+   * laid out for the old size: a race of the terminal's, which no program can close.
+   */
+  async resizeStopped(columns: number, rows: number, stoppedMs = 0): Promise<void> {
+    const program = this.programPid();
+    process.kill(program, 'SIGSTOP');
+    try {
+      // tmux has taken all the program wrote once its log stops growing
+      for (let size = -1; size !== this.#written(); await sleep(100)) size = this.#written();
+      await sleep(stoppedMs);
+      await this.resize(columns, rows);
+    } finally {
+      process.kill(program, 'SIGCONT'); // never left stopped: the terminal's teardown could not end it
+    }
   }
 
   /** The terminal's own state, not the bytes: is the cursor shown, is line wrapping on. */
