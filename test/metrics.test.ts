@@ -452,8 +452,9 @@ withTools.concurrent('metrics through the real Pushgateway and promtool', () => 
         expect(run.ms).toBeLessThan(without.ms + 3000);
       }
       // --quiet prints nothing, a failing Pushgateway included
-      emulator.script('uploadprogress', 't4', [up(0), up(500)]);
-      const quiet = await runCli(['upload', 't4', '--host', emulator.url, '--interval', '20ms', '--timeout', '300ms', '--quiet', '--pushgateway', `http://127.0.0.1:${await freePort()}`]);
+      // one answer, repeated: a cold CI machine once took all of a 300 ms --timeout before the second poll
+      emulator.script('uploadprogress', 't4', [up(500)]);
+      const quiet = await runCli(['upload', 't4', '--host', emulator.url, '--interval', '20ms', '--timeout', '1s', '--quiet', '--pushgateway', `http://127.0.0.1:${await freePort()}`]);
       expect(quiet).toMatchObject({code: 7, stdout: '', stderr: ''});
     } finally {
       await stopped.stop();
